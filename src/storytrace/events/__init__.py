@@ -1,0 +1,1 @@
+"""Event clustering (placeholder until the events step lands)."""

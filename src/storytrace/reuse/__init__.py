@@ -1,0 +1,1 @@
+"""Text reuse detection (placeholder until the reuse step lands)."""
