@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 rm -rf out/examples
 set +e
-.venv/bin/storytrace run examples --out out/examples
+.venv/bin/storytrace run examples/articles --out out/examples
 rc=$?
 set -e
 echo

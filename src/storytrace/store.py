@@ -113,6 +113,10 @@ class Store:
             else:
                 self._conn.execute("COMMIT")
 
+    def data_version(self) -> int:
+        """Changes whenever another connection commits: a cheap cache key for long-lived readers."""
+        return self._conn.execute("PRAGMA data_version").fetchone()[0]
+
     def integrity_ok(self) -> bool:
         return self._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 

@@ -1,0 +1,68 @@
+"""`storytrace events` (newest first) and `storytrace event ID` (members and why each joined)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from .common import StoreOption, app, console, err_console, open_existing
+
+
+def _day(value: str | None) -> str:
+    return (value or "")[:10]
+
+
+@app.command("events")
+def list_events(
+    store: Optional[Path] = StoreOption,
+    limit: int = typer.Option(0, "--limit", help="Show at most this many (0 = all)."),
+) -> None:
+    """List events, newest first: id, title, dates, languages, outlets, size."""
+    with open_existing(store) as st:
+        events = st.events()
+    events.sort(key=lambda e: (e.end or e.start or "", e.id), reverse=True)
+    if limit:
+        events = events[:limit]
+    table = Table(title=f"{len(events)} events")
+    for col in ("id", "title", "start", "end", "languages", "outlets", "size"):
+        table.add_column(col, overflow="fold")
+    for ev in events:
+        table.add_row(ev.id, ev.title, _day(ev.start), _day(ev.end), ", ".join(ev.languages),
+                      ", ".join(ev.outlets), str(len(ev.articles)))
+    console.print(table)
+
+
+@app.command("event")
+def show_event(
+    event_id: str = typer.Argument(..., help="Event id (or a unique prefix)."),
+    store: Optional[Path] = StoreOption,
+) -> None:
+    """Show one event: members by time, language, outlet, and why each was attached."""
+    with open_existing(store) as st:
+        event = st.get_event(event_id)
+        if event is None:
+            matches = [e for e in st.events() if e.id.startswith(event_id)]
+            event = matches[0] if len(matches) == 1 else None
+        if event is None:
+            err_console.print(f"[red]No event {event_id}[/red] (see `storytrace events`).")
+            raise typer.Exit(2)
+        members = [a for a in (st.get_article(i) for i in event.articles) if a is not None]
+    console.print(f"[bold]{event.title}[/bold]  ({event.id})", highlight=False)
+    console.print(f"{_day(event.start)} … {_day(event.end)}; happened: {event.event_date or 'unknown'}; "
+                  f"confidence {event.confidence:.2f}", highlight=False)
+    if event.entities:
+        console.print("entities: " + ", ".join(e.get("name", "") for e in event.entities[:15]),
+                      highlight=False)
+    for line in event.summary:
+        console.print(f"  • {line.get('text', '')} [dim]({line.get('article', '')})[/dim]", highlight=False)
+    members.sort(key=lambda a: (a.published or "", a.language or "", a.outlet or "", a.id))
+    table = Table(title=f"{len(members)} articles")
+    for col in ("published", "language", "outlet", "id", "title", "why attached"):
+        table.add_column(col, overflow="fold")
+    for art in members:
+        published = (art.published or "") + (" (year inferred)" if art.published_inferred else "")
+        table.add_row(published, art.language or "", art.outlet or "", art.id, art.title,
+                      event.reasons.get(art.id, ""))
+    console.print(table)

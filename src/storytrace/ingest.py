@@ -1,0 +1,203 @@
+"""Ingest: read → normalize (process pool) → drop outlet boilerplate → store in batches.
+
+Resumable: documents are processed in windows; each window is stored in batches, one
+transaction each, so a killed run leaves whole batches behind and a re-run skips every
+source already recorded as stored or duplicate (failed ones are retried).
+
+The data-driven boilerplate rule: within a window, a line found in at least
+`MIN_RECURRING` distinct articles of one outlet is furniture (feed footers, copyright lines,
+editor credits, photo credits). Learned lines are kept in the store table
+`boilerplate_lines` and applied to later ingests too, so re-ingesting a file gives the
+same text and id. Lines learned in a later window are not removed from articles stored
+from earlier windows (they would change ids); a fresh run over the same inputs is stable.
+"""
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Callable, Iterable, Iterator
+
+from .model import Article, InputError, RawDocument, content_id
+from .normalize import NormalizeError, build_article
+from .normalize.boilerplate import recurring_lines, remove_lines
+from .read import iter_documents
+from .store import Store
+
+WINDOW = 2000
+BATCH = 200
+POOL_CHUNK = 16
+SMALL_RUN = 24          # below this many documents, a process pool costs more than it saves
+MIN_RECURRING = 5
+
+ProgressFactory = Callable[[str, int | None], Callable[[int], None]] | None
+
+
+@dataclass
+class IngestSummary:
+    read: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    errors: list[InputError] = field(default_factory=list)
+    new_ids: list[str] = field(default_factory=list)
+    resumed: int = 0        # sources skipped because an earlier run already stored them
+
+
+def normalize_document(raw: RawDocument) -> Article | InputError:
+    """Worker entry point. The one broad except in the project: a bug or a library crash on
+    one hostile document must become that document's error, not end the whole run."""
+    try:
+        return build_article(raw)
+    except NormalizeError as exc:
+        return InputError(raw.source_path, exc.reason, stage="normalize")
+    except RecursionError:
+        return InputError(raw.source_path, "document nested too deeply to parse", stage="normalize")
+    except Exception as exc:  # noqa: BLE001 - recorded with the document, see docstring
+        return InputError(raw.source_path, f"normalize failed: {type(exc).__name__}: {exc}", stage="normalize")
+
+
+def _normalize_chunk(chunk: list[RawDocument]) -> list[Article | InputError]:
+    return [normalize_document(raw) for raw in chunk]
+
+
+def _ensure_tables(store: Store) -> None:
+    with store.transaction() as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS boilerplate_lines "
+                     "(outlet TEXT NOT NULL, line TEXT NOT NULL, PRIMARY KEY (outlet, line))")
+
+
+def _done_sources(store: Store, paths: list[str]) -> set[str]:
+    """Sources an earlier run stored (or found duplicate); failed ones are retried."""
+    done: set[str] = set()
+    with store.transaction() as conn:
+        for i in range(0, len(paths), 500):
+            part = paths[i:i + 500]
+            marks = ",".join("?" * len(part))
+            done.update(r[0] for r in conn.execute(
+                f"SELECT path FROM sources WHERE status != 'failed' AND path IN ({marks})", part))
+    return done
+
+
+def _learn_boilerplate(store: Store, articles: list[Article]) -> dict[str, set[str]]:
+    learned = recurring_lines(((a.outlet, a.text) for a in articles), min_articles=MIN_RECURRING)
+    with store.transaction() as conn:
+        conn.executemany("INSERT OR IGNORE INTO boilerplate_lines VALUES (?,?)",
+                         [(outlet, line) for outlet, lines in learned.items() for line in lines])
+        outlets = sorted({a.outlet for a in articles if a.outlet})
+        known: dict[str, set[str]] = {}
+        for outlet in outlets:
+            rows = conn.execute("SELECT line FROM boilerplate_lines WHERE outlet=?", (outlet,)).fetchall()
+            if rows:
+                known[outlet] = {r[0] for r in rows}
+    return known
+
+
+def apply_boilerplate(article: Article, lines: dict[str, set[str]]) -> Article | InputError:
+    """Remove learned outlet lines; the id follows the text."""
+    outlet_lines = lines.get(article.outlet or "")
+    if not outlet_lines:
+        return article
+    text = remove_lines(article.text, outlet_lines)
+    if text == article.text:
+        return article
+    if not text.strip():
+        return InputError(article.source_path, "no article text after removing outlet boilerplate",
+                          stage="normalize")
+    article.text = text
+    article.id = content_id(text, article.title)
+    article.metadata["outlet_boilerplate_dropped"] = True
+    return article
+
+
+class _Normalizer:
+    """Runs normalization in-process for small runs, in a process pool for large ones."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "_Normalizer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def submit(self, docs: list[RawDocument]) -> Callable[[], Iterator[Article | InputError]]:
+        """Start normalizing `docs`; the returned callable yields results in input order.
+
+        Work is submitted before the caller reads the next window, so reading files in this
+        process overlaps with normalizing in the workers.
+        """
+        if self.workers <= 1 or len(docs) < SMALL_RUN:
+            results = [normalize_document(d) for d in docs]
+            return lambda: iter(results)
+        if self.pool is None:
+            # fork where the platform offers it: workers start in milliseconds with the
+            # parsers and language models already imported (spawn costs seconds per run).
+            # Workers never touch the parent's SQLite handle or progress thread.
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        futures: list[Future] = [self.pool.submit(_normalize_chunk, docs[i:i + POOL_CHUNK])
+                                 for i in range(0, len(docs), POOL_CHUNK)]
+        return lambda: (result for future in futures for result in future.result())
+
+
+def _windows(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while window := list(islice(iterator, size)):
+        yield window
+
+
+def ingest(inputs: list[str], store: Store, *, workers: int = 2, progress: ProgressFactory = None,
+           resume: bool = True) -> IngestSummary:
+    """Read, normalize and store `inputs`; never raises for bad input (see `summary.errors`)."""
+    summary = IngestSummary()
+    advance = progress("Ingesting", None) if progress else (lambda n=1: None)
+    _ensure_tables(store)
+    with _Normalizer(workers) as normalizer:
+        pending = None
+        for window in _windows(iter_documents(list(inputs)), WINDOW):
+            summary.read += len(window)
+            errors = [item for item in window if isinstance(item, InputError)]
+            docs = [item for item in window if isinstance(item, RawDocument)]
+            advance(len(errors))
+            if resume and docs:
+                done = _done_sources(store, [d.source_path for d in docs])
+                if done:
+                    skipped = sum(d.source_path in done for d in docs)
+                    summary.resumed += skipped
+                    summary.duplicates += skipped
+                    advance(skipped)
+                    docs = [d for d in docs if d.source_path not in done]
+            job = (errors, normalizer.submit(docs))
+            if pending:
+                _finish_window(store, *pending, summary, advance)
+            pending = job
+        if pending:
+            _finish_window(store, *pending, summary, advance)
+    return summary
+
+
+def _finish_window(store: Store, errors: list[InputError], results: Callable[[], Iterator[Article | InputError]],
+                   summary: IngestSummary, advance: Callable[[int], None]) -> None:
+    articles: list[Article] = []
+    for result in results():
+        (errors if isinstance(result, InputError) else articles).append(result)
+        advance(1)
+    known = _learn_boilerplate(store, articles) if articles else {}
+    cleaned = [apply_boilerplate(a, known) for a in articles]
+    errors += [c for c in cleaned if isinstance(c, InputError)]
+    articles = [c for c in cleaned if isinstance(c, Article)]
+    for batch in _windows(articles, BATCH):
+        new, dup = store.add_articles(batch)
+        summary.new_ids += new
+        summary.stored += len(new)
+        summary.duplicates += len(dup)
+    if errors:
+        store.add_errors(errors)
+        summary.errors += errors
+        summary.failed += len(errors)

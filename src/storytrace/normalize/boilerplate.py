@@ -1,0 +1,114 @@
+"""Boilerplate: page furniture that is not part of the story.
+
+Two kinds of rules. Generic line patterns (view counters, keyword menus, copyright and
+feed footers, machine-translation disclaimers, photo-caption openers) apply to one
+article. The data-driven rule, `recurring_lines`, finds lines that recur across many
+articles of the same outlet in a batch; ingest applies it (see `storytrace.ingest`).
+A trailer block (`Author`, `相关报道`, `Related`) cuts everything after it when it sits in
+the last part of the article.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from typing import Iterable
+
+_LINE_PATTERNS = [
+    # view / read counters: "4,466 lượt xem", "1234 views", "阅读 1.2万", "次阅读"
+    r"[\d.,]+\s*(?:lượt xem|lượt đọc|views?|reads?|次阅读|次閱讀|人阅读|人閱讀)",
+    r"(?:阅读|閱讀|浏览|瀏覽)(?:量|数|數)?\s*[:：]?\s*[\d.,]+\s*万?",
+    # keyword / tag menus
+    r"[•·\-*]?\s*(?:Từ khóa|Từ khoá|Tags?|Keywords?|Topics?|关键词|關鍵詞|关键字|關鍵字|标签|標籤)\s*[:：]?.{0,120}",
+    # copyright and rights footers
+    r"(?:©|\(c\)|Copyright\s*(?:©|\(c\)|\d{4})).{0,160}",
+    r".{0,80}(?:版权所有|版權所有|版权声明|版權聲明|All rights reserved|保留所有权利|保留一切權利).{0,80}",
+    # feed / syndication footers
+    r"获取更多RSS.{0,160}|獲取更多RSS.{0,160}",
+    # machine translation disclaimers
+    r"AI[ -]?Translated|This article (?:has been|was) (?:translated|generated) (?:using|by|with) .{0,240}",
+    r"(?:本文|此文)(?:由|经|經)(?:AI|人工智能|機器|机器)(?:翻译|翻譯).{0,120}",
+    # paywall placeholders that survive as text
+    r"(?:Subscribe|Sign in|Log in) to (?:read|continue).{0,80}|(?:订阅|訂閱)(?:后|後)?(?:阅读|閱讀)全文.{0,40}",
+    # photo caption openers in scraped text (Vietnamese "Quang cảnh …", "Ảnh: …", Chinese "图为 …")
+    r"(?:Quang cảnh|Ảnh\s*:|\(Ảnh|Photo\s*:|图为|圖為|图片来源|圖片來源|图像来源|圖像來源).{0,160}",
+    # a bare link or a bare timestamp on its own line (feed footers, page clocks)
+    r"(?:https?://|www\.)\S+",
+    r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:\s*[-|,]?\s*\d{1,2}:\d{2}(?::\d{2})?)?",
+    # captions that end in a photo credit: "… tại Bắc Kinh. Ảnh: TTXVN", "……（新华社记者某某摄）"
+    r".{0,200}(?:Ảnh|Photo|Image|图|圖|图片|圖片)\s*[:：]\s*[^.。:：]{1,40}",
+    r".{0,200}[（(][^()（）]{0,30}(?:摄|攝)[)）]",
+    # editor credits and correction links
+    r"(?:【纠错】|【糾錯】)?\s*(?:责任编辑|責任編輯|编辑|編輯|责编|責編)\s*[:：].{0,30}",
+    r"[（(](?:责任编辑|責任編輯|编辑|編輯|责编|責編)\s*[:：].{0,30}[)）]",
+    # "share this" rows
+    r"(?:Share|Chia sẻ|分享到?)\s*[:：]?\s*(?:Facebook|Twitter|Zalo|微信|微博|WhatsApp|LINE|\s|,|/)*",
+]
+_LINE_RE = re.compile(r"^\s*(?:" + "|".join(_LINE_PATTERNS) + r")\s*$", re.IGNORECASE)
+_TRAILER_RE = re.compile(r"^\s*(?:Author|Authors|作者|相关报道|相關報道|相关新闻|相關新聞|相关阅读|相關閱讀|"
+                         r"延伸阅读|延伸閱讀|Related(?: (?:news|articles|stories))?|Tin liên quan|Bài liên quan|"
+                         r"Read more|更多新闻|更多新聞)\s*[:：]?\s*$", re.IGNORECASE)
+_MD_LINK_LINE = re.compile(r"^\[(?P<text>[^\]]+)\]\((?P<url>[^)\s]+)\)$")
+_RULE_LINE = re.compile(r"^[-=_*~]{3,}$")
+
+
+def is_boilerplate_line(line: str, title: str = "") -> bool:
+    stripped = line.strip()
+    if not stripped or _RULE_LINE.match(stripped):
+        return True
+    if title and _same_title(stripped, title):
+        return True
+    link = _MD_LINK_LINE.match(stripped)
+    if link and (not title or _same_title(link.group("text"), title)):
+        return True
+    return bool(_LINE_RE.match(stripped))
+
+
+def _squash(value: str) -> str:
+    return re.sub(r"[\s\W_]+", "", value).lower()
+
+
+def _same_title(line: str, title: str) -> bool:
+    return len(_squash(title)) >= 4 and _squash(line) == _squash(title)
+
+
+def strip_boilerplate(paragraphs: list[str], title: str = "") -> tuple[list[str], list[str]]:
+    """Return (kept, dropped). The trailer rule only fires in the last third of the text."""
+    cut = len(paragraphs)
+    for i, para in enumerate(paragraphs):
+        if i >= max(1, (2 * len(paragraphs)) // 3) and _TRAILER_RE.match(para):
+            cut = i
+            break
+    kept, dropped = [], paragraphs[cut:]
+    for para in paragraphs[:cut]:
+        (dropped if is_boilerplate_line(para, title) else kept).append(para)
+    return kept, list(dropped)
+
+
+def recurring_lines(articles: Iterable[tuple[str | None, str]], *, min_articles: int = 5,
+                    max_length: int = 200) -> dict[str, set[str]]:
+    """Per outlet, the lines that occur in at least `min_articles` distinct articles.
+
+    Input: (outlet, text) pairs. Identical texts count once, so a story re-posted under
+    two titles does not make its own sentences look like boilerplate.
+    """
+    counts: dict[str, Counter] = defaultdict(Counter)
+    seen_texts: set[int] = set()
+    for outlet, text in articles:
+        if not outlet:
+            continue
+        key = hash(text)
+        if key in seen_texts:
+            continue
+        seen_texts.add(key)
+        lines = {ln.strip() for ln in text.split("\n") if 0 < len(ln.strip()) <= max_length}
+        counts[outlet].update(lines)
+    return {outlet: {ln for ln, n in counter.items() if n >= min_articles}
+            for outlet, counter in counts.items() if any(n >= min_articles for n in counter.values())}
+
+
+def remove_lines(text: str, lines: set[str]) -> str:
+    """Drop whole paragraphs that are in `lines`; keep paragraph separators tidy."""
+    if not lines:
+        return text
+    kept = [p for p in text.split("\n\n") if p.strip() not in lines]
+    return "\n\n".join(kept)

@@ -1,0 +1,1 @@
+"""Presentation: exports (JSONL/Parquet/CSV), the static HTML report and its SVG charts."""

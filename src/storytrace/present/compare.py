@@ -1,0 +1,120 @@
+"""Side-by-side comparison of two articles: shared passages as classified, non-overlapping segments.
+
+The report (Python, pre-rendered) and the web app use the same segments, so a passage looks
+the same everywhere. Differences inside an edited passage come from rapidfuzz's Levenshtein
+opcodes computed on the folded text (same length as the original, see textfold), so a
+change of script alone (濱 vs 滨) is not shown as an edit while every real one is.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import Levenshtein
+
+from ..model import Article, Passage, ReuseLink
+from ..textfold import fold
+
+PASSAGE_CLASSES = {
+    "verbatim": "same words (script, width and punctuation aside)",
+    "edited": "edited: struck-through text was changed or cut, underlined text was changed or added",
+    "translated": "the same passage in another language",
+    "formula": "stock phrase (not counted as reuse)",
+}
+
+
+@dataclass(slots=True)
+class Segment:
+    """A run of one side's text; `passage` is the shared-passage number or None for own text."""
+
+    text: str
+    passage: int | None = None
+    cls: str = ""
+    changed: bool = False       # inside an edited passage: these characters differ
+
+
+@dataclass(slots=True)
+class PairView:
+    a: Article
+    b: Article
+    link: ReuseLink | None
+    a_segments: list[Segment] = field(default_factory=list)
+    b_segments: list[Segment] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def passage_class(kind: str, passage: Passage, a_text: str, b_text: str) -> str:
+    if kind == "translation":
+        return "translated"
+    if passage.formula or kind == "formula":
+        return "formula"
+    if fold(a_text[passage.a_start:passage.a_end]) == fold(b_text[passage.b_start:passage.b_end]):
+        return "verbatim"
+    return "edited"
+
+
+def _changed_spans(a_part: str, b_part: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Character ranges that differ, in a_part and in b_part (relative offsets)."""
+    a_spans, b_spans = [], []
+    for op in Levenshtein.opcodes(fold(a_part), fold(b_part)):
+        if op.tag == "equal":
+            continue
+        if op.src_end > op.src_start:
+            a_spans.append((op.src_start, op.src_end))
+        if op.dest_end > op.dest_start:
+            b_spans.append((op.dest_start, op.dest_end))
+    return a_spans, b_spans
+
+
+def _split_changed(text: str, spans: list[tuple[int, int]], number: int, cls: str) -> list[Segment]:
+    out, pos = [], 0
+    for start, end in spans:
+        if start > pos:
+            out.append(Segment(text[pos:start], number, cls))
+        out.append(Segment(text[start:end], number, cls, changed=True))
+        pos = end
+    if pos < len(text):
+        out.append(Segment(text[pos:], number, cls))
+    return out
+
+
+def _segments(text: str, marks: list[tuple[int, int, int, str, list[tuple[int, int]]]]) -> list[Segment]:
+    """Cut `text` at the marked ranges; overlapping ranges are clipped so every char shows once."""
+    out: list[Segment] = []
+    pos = 0
+    for orig_start, end, number, cls, changed in sorted(marks):
+        start, end = max(orig_start, pos), min(end, len(text))
+        if end <= start:
+            continue
+        if start > pos:
+            out.append(Segment(text[pos:start]))
+        if changed and start == orig_start:
+            out.extend(_split_changed(text[start:end], [(s, min(e, end - start)) for s, e in changed
+                                                          if s < end - start], number, cls))
+        else:
+            out.append(Segment(text[start:end], number, cls))
+        pos = end
+    if pos < len(text):
+        out.append(Segment(text[pos:]))
+    return out
+
+
+def build_pair(a: Article, b: Article, link: ReuseLink | None) -> PairView:
+    """Segments for both sides; the link may name the articles in either order."""
+    view = PairView(a, b, link)
+    if link is None or not link.passages:
+        view.a_segments, view.b_segments = [Segment(a.text)], [Segment(b.text)]
+        return view
+    swapped = link.a != a.id
+    a_marks, b_marks = [], []
+    for number, p in enumerate(link.passages):
+        if swapped:
+            p = Passage(p.b_start, p.b_end, p.a_start, p.a_end, p.similarity, p.edits, p.formula)
+        cls = passage_class(link.kind, p, a.text, b.text)
+        a_changed, b_changed = [], []
+        if cls == "edited":
+            a_changed, b_changed = _changed_spans(a.text[p.a_start:p.a_end], b.text[p.b_start:p.b_end])
+        a_marks.append((p.a_start, p.a_end, number, cls, a_changed))
+        b_marks.append((p.b_start, p.b_end, number, cls, b_changed))
+        view.counts[cls] = view.counts.get(cls, 0) + 1
+    view.a_segments, view.b_segments = _segments(a.text, a_marks), _segments(b.text, b_marks)
+    return view

@@ -1,0 +1,167 @@
+"""The static report: one self-contained HTML file that opens offline.
+
+Every page (front, one per event, one per related pair) is pre-rendered, and CSS `:target`
+shows one at a time, so the report reads with JavaScript off. The inline script (allowed by
+a per-file CSP nonce, so nothing else can run) adds live filters, script-insensitive search,
+comparing any two members, and level scrolling in side-by-side views. Article text is plain
+text rendered through Jinja2 autoescape; article HTML is never rendered.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from ..store import Store
+from .compare import PASSAGE_CLASSES, PairView, build_pair
+from .svg import KIND_COLOURS, KIND_LABELS, LANGUAGE_COLOURS, OTHER_COLOUR, SEGMENT_COLOURS
+from .views import ReportData
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+_SAFE_SCHEMES = ("http://", "https://")
+
+
+def anchor(kind: str, key: str) -> str:
+    """An HTML id from any string (ids come from data, so keep only safe characters)."""
+    return f"{kind}-" + re.sub(r"[^A-Za-z0-9_-]", "_", key)
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) addresses become links; `javascript:` and friends stay plain text."""
+    if url and url.strip().lower().startswith(_SAFE_SCHEMES):
+        return url.strip()
+    return None
+
+
+def script_json(data: Any) -> Markup:
+    """JSON that is safe inside <script type="application/json"> (no `</script>`, no U+2028)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(raw, escaped)
+    return Markup(text)
+
+
+@lru_cache(maxsize=1)
+def fold_table() -> str:
+    """Pairs of characters (original, folded) for the report's JS search.
+
+    Why a generated table: the search must ignore Simplified/Traditional like the store's
+    search does; embedding the folded text of every article would double the report's
+    size, while this table (from storytrace.textfold, i.e. OpenCC) is about 16 kB.
+    """
+    from ..textfold import fold
+
+    pairs = []
+    ranges = [(0x3000, 0x303F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFF00, 0xFF65),
+              (0x2010, 0x2027)]
+    for lo, hi in ranges:
+        for code in range(lo, hi + 1):
+            ch = chr(code)
+            folded = fold(ch)
+            if len(folded) == 1 and folded != ch and folded != ch.lower():
+                pairs.append(ch + folded)
+    return "".join(pairs)
+
+
+def when_label(article, when) -> str:
+    """UTC time for comparisons across outlets; only as precise as the article's date is."""
+    if when is None:
+        return article.published or "undated"
+    if article.published_precision in ("date", "month-day") or "T" not in (article.published or ""):
+        return when.strftime("%Y-%m-%d")
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+class StaticUrls:
+    """Links inside the single report file."""
+
+    front = "#front"
+
+    def __init__(self, data: ReportData):
+        self._event_of = data.event_of
+
+    def event(self, event_id: str) -> str:
+        return "#" + anchor("event", event_id)
+
+    def article(self, article_id: str) -> str:
+        return "#" + anchor("article", article_id)
+
+    def pair(self, a: str, b: str) -> str:
+        return "#" + self.pair_id(a, b)
+
+    @staticmethod
+    def pair_id(a: str, b: str) -> str:
+        """Same id whichever article is named first."""
+        return anchor("pair", "-".join(sorted((a, b))))
+
+    def compare_action(self) -> str:
+        return "#adhoc"
+
+
+def environment() -> Environment:
+    loaders = [FileSystemLoader(str(TEMPLATES)), FileSystemLoader(str(HERE.parent / "web" / "templates"))]
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(anchor=anchor, safe_url=safe_url, when_label=when_label, kind_colours=KIND_COLOURS,
+                       kind_labels=KIND_LABELS, language_colours=LANGUAGE_COLOURS,
+                       other_colour=OTHER_COLOUR, segment_colours=SEGMENT_COLOURS,
+                       passage_classes=PASSAGE_CLASSES)
+    # Plain str, so autoescape quotes it for the attribute (Jinja's tojson leaves `"` raw).
+    env.filters["json_attr"] = lambda value: json.dumps(value, ensure_ascii=False)
+    env.filters["pct"] = lambda x: f"{round(100 * (x or 0))}%"
+    return env
+
+
+def related_pairs(data: ReportData) -> list[PairView]:
+    """One side-by-side view per related pair inside an event (the source on the left)."""
+    seen: set[frozenset[str]] = set()
+    views = []
+    for ev in data.events:
+        member_links = [m.source.link for m in ev.members if m.source]
+        for link in ev.links + member_links:
+            key = frozenset((link.a, link.b))
+            if key in seen or link.a == link.b:
+                continue
+            seen.add(key)
+            best = data.link_between(link.a, link.b)
+            a, b = data.articles[best.a], data.articles[best.b]
+            if best.direction == "b->a":
+                a, b = b, a
+            views.append(build_pair(a, b, best))
+    return views
+
+
+def static_asset(name: str) -> str:
+    return (STATIC / name).read_text(encoding="utf-8")
+
+
+def render_report(store: Store) -> str:
+    data = ReportData(store)
+    nonce = secrets.token_urlsafe(18)
+    template = environment().get_template("report.html")
+    return template.render(
+        data=data, urls=StaticUrls(data), pairs=related_pairs(data), nonce=nonce, mode="static",
+        css=Markup(static_asset("report.css")), js=Markup(static_asset("report.js")),
+        fold_json=script_json(fold_table()), filters={},
+        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def write_report(store: Store, path: str | Path) -> Path:
+    """Render the whole store into one offline HTML file at `path` (written atomically)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(render_report(store), encoding="utf-8")
+    os.replace(tmp, path)
+    return path

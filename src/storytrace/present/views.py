@@ -1,0 +1,266 @@
+"""View models for the report and the web app: events with members in time order, reuse
+graphs, cited sources, and what each member kept, cut and added relative to its source.
+
+Built once from a store snapshot; templates only display them. Articles not yet grouped
+into an event (analysis not run, or a step missing) each get a one-article event, so the
+report still shows everything that was ingested.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from ..model import Article, Event, InputError, ReuseLink
+from ..store import Store
+from .svg import GraphEdge, GraphNode, TimelinePoint, reuse_graph_svg, segments_bar_svg, timeline_svg
+
+SOURCE_KINDS = ("duplicate", "reprint", "partial", "translation")
+
+
+def parse_when(published: str | None) -> datetime | None:
+    """An ISO 8601 time as aware UTC; dates count as midnight UTC; anything else is unknown."""
+    if not published:
+        return None
+    try:
+        when = datetime.fromisoformat(published.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc)
+
+
+def _covered(spans: list[tuple[int, int]]) -> int:
+    total, last = 0, -1
+    for start, end in sorted(spans):
+        start = max(start, last)
+        if end > start:
+            total += end - start
+            last = end
+    return total
+
+
+def _after(first: datetime | None, when: datetime | None) -> str:
+    if first is None or when is None:
+        return ""
+    minutes = int((when - first).total_seconds() // 60)
+    if minutes <= 0:
+        return "first" if minutes == 0 else ""
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    return "+" + " ".join(p for p in (f"{days}d" if days else "", f"{hours}h" if hours else "",
+                                       f"{mins}m" if mins and not days else "") if p)
+
+
+@dataclass(slots=True)
+class SourceRelation:
+    """Member compared with its (presumed) source: the other article, or its sibling via an absent source."""
+
+    other: Article
+    link: ReuseLink
+    via: str | None
+    note: str
+    kept: int
+    cut: int
+    added: int
+
+    @property
+    def bar(self):
+        return segments_bar_svg(self.kept, self.cut, self.added)
+
+    @property
+    def kept_share(self) -> int:
+        total = self.kept + self.cut
+        return round(100 * self.kept / total) if total else 0
+
+
+@dataclass(slots=True)
+class Member:
+    article: Article
+    when: datetime | None
+    after_first: str
+    source: SourceRelation | None
+
+
+@dataclass(slots=True)
+class EventView:
+    id: str
+    title: str
+    members: list[Member]
+    languages: list[str]
+    outlets: list[str]
+    start: datetime | None
+    end: datetime | None
+    event_date: str | None
+    links: list[ReuseLink] = field(default_factory=list)
+    cited: list[tuple[str, list[str]]] = field(default_factory=list)
+    grouped: bool = True
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    @property
+    def span(self) -> str:
+        if not self.start:
+            return "date unknown"
+        first, last = self.start.strftime("%Y-%m-%d %H:%M"), self.end.strftime("%Y-%m-%d %H:%M")
+        return first if first == last else f"{first} – {last}"
+
+    def _points(self) -> list[TimelinePoint]:
+        return [TimelinePoint(m.article.outlet or "unknown outlet", m.when, m.article.language,
+                              m.article.title[:60]) for m in self.members if m.when]
+
+    @property
+    def timeline_compact(self):
+        return timeline_svg(self._points(), compact=True)
+
+    @property
+    def timeline(self):
+        return timeline_svg(self._points())
+
+    @property
+    def graph(self):
+        return reuse_graph(self)
+
+    @property
+    def undated(self) -> int:
+        return sum(1 for m in self.members if m.when is None)
+
+
+def _outlet(article: Article) -> str:
+    return article.outlet or "unknown outlet"
+
+
+def reuse_graph(ev: EventView):
+    """Outlet-level graph: the highest share per (source, copier, kind), absent sources first."""
+    by_id = {m.article.id: m.article for m in ev.members}
+    outlets = list(dict.fromkeys(_outlet(m.article) for m in ev.members))
+    best: dict[tuple[str, str, str, bool], float] = {}
+    absent: list[str] = []
+
+    def add(src: str, dst: str, kind: str, share: float, directed: bool = True) -> None:
+        key = (src, dst, kind, directed)
+        best[key] = max(best.get(key, 0.0), share)
+
+    for link in ev.links:
+        a, b = by_id[link.a], by_id[link.b]
+        if link.direction == "common-source" and link.common_source:
+            # Always its own node: even when an article by that outlet is in the event, the
+            # link says the shared text came from a version of it that is not.
+            name = link.common_source
+            node = "source:" + name
+            if name not in absent:
+                absent.append(name)
+            add(node, _outlet(a), "common-source", link.a_coverage)
+            add(node, _outlet(b), "common-source", link.b_coverage)
+        elif link.direction == "a->b":
+            add(_outlet(a), _outlet(b), link.kind, link.b_coverage)
+        elif link.direction == "b->a":
+            add(_outlet(b), _outlet(a), link.kind, link.a_coverage)
+        else:
+            add(_outlet(a), _outlet(b), link.kind, max(link.a_coverage, link.b_coverage), directed=False)
+    counts = Counter(_outlet(m.article) for m in ev.members)
+    nodes = [GraphNode("source:" + n, n, absent=True) for n in absent]
+    nodes += [GraphNode(o, o, count=counts[o]) for o in outlets]
+    edges = [GraphEdge(src, dst, kind, f"{round(100 * share)}%", directed)
+             for (src, dst, kind, directed), share in best.items()]
+    return reuse_graph_svg(nodes, edges) if edges else None
+
+
+def source_relation(article: Article, links: list[ReuseLink], by_id: dict[str, Article],
+                    when: dict[str, datetime | None]) -> SourceRelation | None:
+    """The link that best explains where this article's text came from, if any."""
+    best: tuple[float, SourceRelation] | None = None
+    for link in links:
+        if link.kind not in SOURCE_KINDS or not link.passages:
+            continue
+        mine_is_a = link.a == article.id
+        other = by_id.get(link.b if mine_is_a else link.a)
+        if other is None:
+            continue
+        coverage = link.a_coverage if mine_is_a else link.b_coverage
+        via = None
+        if link.direction == "common-source":
+            via = link.common_source or "a common source"
+            note = f"both from {via} (not in the collection); compared with {_outlet(other)}"
+        elif link.direction == ("b->a" if mine_is_a else "a->b"):
+            note = f"reused from {_outlet(other)}"
+        elif link.direction in ("a->b", "b->a"):
+            continue  # this article is the source of that link
+        else:
+            t_mine, t_other = when.get(article.id), when.get(other.id)
+            if not (t_mine and t_other and t_other < t_mine):
+                continue
+            note = f"probably from {_outlet(other)} (published earlier; direction not certain)"
+        mine = [(p.a_start, p.a_end) if mine_is_a else (p.b_start, p.b_end) for p in link.passages]
+        theirs = [(p.b_start, p.b_end) if mine_is_a else (p.a_start, p.a_end) for p in link.passages]
+        kept = _covered(theirs)  # characters of the source that this article kept
+        relation = SourceRelation(other, link, via, note, kept, max(0, len(other.text) - kept),
+                                  max(0, len(article.text) - _covered(mine)))
+        if best is None or coverage > best[0]:
+            best = (coverage, relation)
+    return best[1] if best else None
+
+
+class ReportData:
+    """A snapshot of the store, indexed for the views."""
+
+    def __init__(self, store: Store):
+        self.articles: dict[str, Article] = {a.id: a for a in store.articles()}
+        self.links: list[ReuseLink] = store.reuse_links()
+        self.errors: list[InputError] = store.errors()
+        events = store.events()
+        grouped = {a for ev in events for a in ev.articles}
+        events += [Event(f"article-{a.id}", a.title, [a.id]) for a in self.articles.values()
+                   if a.id not in grouped]
+        self.when = {a.id: parse_when(a.published) for a in self.articles.values()}
+        self.links_of: dict[str, list[ReuseLink]] = defaultdict(list)
+        for link in self.links:
+            self.links_of[link.a].append(link)
+            self.links_of[link.b].append(link)
+        self.events = [self._event_view(ev) for ev in events]
+        self.events = [ev for ev in self.events if ev.members]
+        self.events.sort(key=lambda ev: (ev.end or datetime.min.replace(tzinfo=timezone.utc), ev.id),
+                         reverse=True)
+        self.event_by_id = {ev.id: ev for ev in self.events}
+        self.event_of = {m.article.id: ev.id for ev in self.events for m in ev.members}
+
+    def _event_view(self, ev: Event) -> EventView:
+        arts = [self.articles[a] for a in ev.articles if a in self.articles]
+        far_future = datetime.max.replace(tzinfo=timezone.utc)
+        arts.sort(key=lambda a: (self.when[a.id] or far_future, a.id))
+        times = [self.when[a.id] for a in arts if self.when[a.id]]
+        first = times[0] if times else None
+        ids = {a.id for a in arts}
+        links = [l for a in arts for l in self.links_of.get(a.id, []) if l.a == a.id and l.b in ids]
+        links.sort(key=lambda l: (l.kind == "formula", -max(l.a_coverage, l.b_coverage)))
+        members = [Member(a, self.when[a.id], _after(first, self.when[a.id]),
+                          source_relation(a, self.links_of.get(a.id, []), self.articles, self.when))
+                   for a in arts]
+        cited: dict[str, list[str]] = {}
+        for a in arts:
+            for src in a.cited_sources:
+                outlets = cited.setdefault(src, [])
+                if _outlet(a) not in outlets:
+                    outlets.append(_outlet(a))
+        languages = list(dict.fromkeys(a.language for a in arts if a.language)) or list(ev.languages)
+        return EventView(ev.id, ev.title or (arts[0].title if arts else ev.id), members, languages,
+                         list(dict.fromkeys(_outlet(a) for a in arts)), first, times[-1] if times else None,
+                         ev.event_date, links, sorted(cited.items(), key=lambda kv: -len(kv[1])),
+                         grouped=not ev.id.startswith("article-"))
+
+    def link_between(self, a: str, b: str) -> ReuseLink | None:
+        """The most informative link between two articles (text reuse before translation)."""
+        found = [l for l in self.links_of.get(a, []) if {l.a, l.b} == {a, b}]
+        found.sort(key=lambda l: (l.kind == "translation", l.kind == "formula", -len(l.passages)))
+        return found[0] if found else None
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted({a.language for a in self.articles.values() if a.language})
+
+    @property
+    def outlets(self) -> list[str]:
+        return sorted({_outlet(a) for a in self.articles.values()})

@@ -1,0 +1,157 @@
+"""The reuse step end to end: fingerprint -> candidates -> align -> classify -> direction.
+
+Each step is a pure function of plain values (see the sibling modules) so the Spark
+engine can run them per partition; this module only schedules them locally. Alignment of
+candidate pairs, the costly part, runs in `settings.workers` processes. With the `fork`
+start method the fingerprints reach the workers through the pool initializer without
+being pickled; where processes cannot be started the same code runs in-process.
+"""
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from itertools import combinations
+
+import numpy as np
+
+from ..model import Article, Passage, ReuseLink
+from .align import align_pair
+from .candidates import Candidates, candidate_pairs
+from .classify import classify, union_spans, visible_length
+from .direction import canonical, infer_direction
+from .exact import exact_groups, map_passages, swap, whole_passage
+from .fingerprint import Fingerprint, fingerprint
+from .settings import ReuseSettings
+
+_PARALLEL_MIN_PAIRS = 400
+_worker_state: tuple[list[Fingerprint], Candidates, ReuseSettings] | None = None
+
+
+def _init_worker(fps: list[Fingerprint], cands: Candidates, settings: ReuseSettings) -> None:
+    global _worker_state
+    _worker_state = (fps, cands, settings)
+
+
+def align_range(fps: list[Fingerprint], cands: Candidates, settings: ReuseSettings,
+                lo: int, hi: int) -> list[tuple[int, list[Passage]]]:
+    """Align candidate pairs lo..hi-1; returns (pair number, passages) for pairs with any."""
+    out = []
+    for p in range(lo, hi):
+        i, j = (int(x) for x in cands.pairs[p])
+        passages = align_pair(fps[i], fps[j], *cands.anchors(p), settings)
+        if passages:
+            out.append((p, passages))
+    return out
+
+
+def _align_task(bounds: tuple[int, int]) -> list[tuple[int, list[Passage]]]:
+    assert _worker_state is not None
+    return align_range(*_worker_state, *bounds)
+
+
+def _chunks(cands: Candidates, n_chunks: int) -> list[tuple[int, int]]:
+    """Split pair numbers into ranges of about equal anchor counts (cost follows anchors)."""
+    cost = np.cumsum(np.diff(cands.offsets) + 50)
+    cuts = np.searchsorted(cost, np.linspace(0, cost[-1], n_chunks + 1)[1:-1])
+    bounds = np.unique(np.concatenate(([0], cuts, [len(cands)])))
+    return [(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi > lo]
+
+
+def _align_all(fps, cands, settings, progress) -> list[tuple[int, list[Passage]]]:
+    advance = progress("reuse: aligning pairs", len(cands)) if progress else None
+    if settings.workers > 1 and len(cands) >= _PARALLEL_MIN_PAIRS:
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        try:
+            results = []
+            with ProcessPoolExecutor(settings.workers, mp_context=ctx, initializer=_init_worker,
+                                     initargs=(fps, cands, settings)) as pool:
+                for (lo, hi), part in zip(chunks := _chunks(cands, settings.workers * 8),
+                                          pool.map(_align_task, chunks)):
+                    results.extend(part)
+                    if advance:
+                        advance(hi - lo)
+            return results
+        except (OSError, BrokenProcessPool):
+            pass      # no processes here (sandbox, frozen app): do the same work in-process
+    results = align_range(fps, cands, settings, 0, len(cands))
+    if advance:
+        advance(len(cands))
+    return results
+
+
+def fingerprint_articles(articles: list[Article], settings: ReuseSettings) -> list[Fingerprint]:
+    return [fingerprint(i, art.text or "", shingle=settings.shingle, seed=settings.seed)
+            for i, art in enumerate(articles)]
+
+
+def build_link(a: Article, b: Article, passages: list[Passage], outlets_present: set[str]) -> ReuseLink:
+    """Classify a pair and add its direction (a.id < b.id)."""
+    kind, cov_a, cov_b = classify(a.text, b.text, passages)
+    if kind == "formula":
+        direction, evidence, source = "unknown", "only stock phrases are shared", None
+    else:
+        direction, evidence, source = infer_direction(a, b, cov_a, cov_b, outlets_present)
+    return ReuseLink(a=a.id, b=b.id, kind=kind, a_coverage=cov_a, b_coverage=cov_b,
+                     direction=direction, direction_evidence=evidence, common_source=source,
+                     passages=passages)
+
+
+def detect_reuse(articles: list[Article], *, settings: ReuseSettings | None = None,
+                 progress=None) -> list[ReuseLink]:
+    """Every related pair with its passages; deterministic whatever the input order."""
+    settings = settings or ReuseSettings()
+    by_id = {art.id: art for art in articles}
+    ordered = [by_id[key] for key in sorted(by_id)]
+    advance = progress("reuse: fingerprinting", len(ordered)) if progress else None
+    fps = fingerprint_articles(ordered, settings)
+    if advance:
+        advance(len(ordered))
+    groups = exact_groups(fps, settings)
+    members = {m for group in groups.values() for m in group}
+    cands = candidate_pairs([fp for fp in fps if fp.index not in members], settings)
+    found = {tuple(int(x) for x in cands.pairs[p]): passages
+             for p, passages in _align_all(fps, cands, settings, progress)}
+    found = _expand_exact(found, groups, fps, settings)
+    outlets_present = {c for art in ordered if (c := canonical(art.outlet))}
+    return [build_link(ordered[i], ordered[j], found[(i, j)], outlets_present)
+            for i, j in sorted(found) if found[(i, j)]]
+
+
+def _expand_exact(found: dict, groups: dict[int, list[int]], fps: list[Fingerprint],
+                  settings: ReuseSettings) -> dict:
+    """Add duplicate links inside each exact group and copy each representative's links to its members."""
+    out = dict(found)
+    for rep, group in groups.items():
+        family = [rep, *group]
+        for x, y in combinations(family, 2):
+            out[(min(x, y), max(x, y))] = whole_passage(fps[min(x, y)], fps[max(x, y)], settings)
+    for (i, j), passages in found.items():
+        for x in [i, *groups.get(i, [])]:
+            for y in [j, *groups.get(j, [])]:
+                if (x, y) == (i, j):
+                    continue
+                mapped = map_passages(passages, fps[i], fps[x], "a") if x != i else passages
+                mapped = map_passages(mapped, fps[j], fps[y], "b") if y != j else mapped
+                out[(x, y) if x < y else (y, x)] = mapped if x < y else swap(mapped)
+    return out
+
+
+def original_share(articles: list[Article], links: list[ReuseLink]) -> dict[str, float]:
+    """Per article, the share of its visible text found in no other article of the collection."""
+    spans: dict[str, list[tuple[int, int]]] = {art.id: [] for art in articles}
+    for link in links:
+        for p in link.passages:
+            if p.formula:
+                continue
+            if link.a in spans:
+                spans[link.a].append((p.a_start, p.a_end))
+            if link.b in spans:
+                spans[link.b].append((p.b_start, p.b_end))
+    shares = {}
+    for art in articles:
+        total = visible_length(art.text)
+        covered = sum(visible_length(art.text[s:e]) for s, e in union_spans(spans[art.id]))
+        shares[art.id] = round(1.0 - covered / total, 4) if total else 1.0
+    return shares

@@ -1,0 +1,204 @@
+"""The local web app: the report's pages live over the store, plus adding articles,
+re-running the analysis with visible progress, and the JSON API (/openapi.json).
+
+Safety with untrusted articles: pages come from the report's autoescaped templates; the
+Content-Security-Policy allows only our own /static/report.js (no inline script at all);
+the only files served are the two static assets named in `STATIC_FILES` (uploads are
+never served back), so no URL reaches another file. POSTs from other sites are refused
+(Origin check) and only expected Host headers are answered (DNS rebinding).
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from ..present.compare import build_pair
+from ..present.report import STATIC, anchor, environment
+from ..present.views import ReportData
+from ..store import Store
+from .api import build_router
+from .jobs import AnalysisJob
+from .uploads import MAX_UPLOAD_BYTES, UploadRefused, UploadTooLarge, save_pasted, save_upload
+
+# A request body declared larger than this is refused (413) before any of it is read, so a
+# huge upload cannot fill the disk with spooled multipart data; each file is capped at MAX_UPLOAD_BYTES.
+MAX_REQUEST_BYTES = 4 * MAX_UPLOAD_BYTES
+STATIC_FILES = {"report.css": "text/css; charset=utf-8", "report.js": "text/javascript; charset=utf-8"}
+LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]", "::1", "testserver"]
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+
+class WebUrls:
+    front = "/"
+
+    def __init__(self, data: ReportData):
+        self._event_of = data.event_of
+
+    def event(self, event_id: str) -> str:
+        return "/events/" + quote(event_id, safe="")
+
+    def article(self, article_id: str) -> str:
+        event = self._event_of.get(article_id)
+        return (self.event(event) if event else "/") + "#" + anchor("article", article_id)
+
+    def pair(self, a: str, b: str) -> str:
+        return "/compare?" + urlencode({"a": a, "b": b})
+
+    @staticmethod
+    def pair_id(a: str, b: str) -> str:
+        return anchor("pair", "-".join(sorted((a, b))))
+
+    def compare_action(self) -> str:
+        return "/compare"
+
+
+class _Snapshot:
+    """ReportData rebuilt only when the database changed (SQLite's data_version says so)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._lock = threading.Lock()
+        self._key = None
+        self._data: ReportData | None = None
+
+    def __call__(self) -> ReportData:
+        with self._lock:
+            key = (self.store.data_version(), self.store.count_articles())
+            if self._data is None or key != self._key:
+                self._data, self._key = ReportData(self.store), key
+            return self._data
+
+
+def _filter_events(data: ReportData, store: Store, f: dict[str, str]):
+    events = data.events
+    if f.get("q"):
+        hits = set(store.search_articles(f["q"], limit=100000))
+        events = [ev for ev in events if any(m.article.id in hits for m in ev.members)]
+    if f.get("lang"):
+        events = [ev for ev in events if f["lang"] in ev.languages]
+    if f.get("outlet"):
+        events = [ev for ev in events if f["outlet"] in ev.outlets]
+    if f.get("from"):
+        events = [ev for ev in events if ev.end and ev.end.strftime("%Y-%m-%d") >= f["from"]]
+    if f.get("to"):
+        events = [ev for ev in events if ev.start and ev.start.strftime("%Y-%m-%d") <= f["to"]]
+    if f.get("multi"):
+        events = [ev for ev in events if ev.size > 1]
+    return events
+
+
+def create_app(store_path: str | Path, upload_dir: str | Path | None = None, *,
+               allowed_hosts: list[str] | None = None) -> FastAPI:
+    """The app over the store at `store_path`; uploads go to `upload_dir` (default: beside the store)."""
+    store_path = Path(store_path)
+    uploads = Path(upload_dir) if upload_dir else store_path.parent / "uploads"
+    store = Store(store_path)
+    snapshot = _Snapshot(store)
+    job = AnalysisJob(store_path)
+    env = environment()
+    app = FastAPI(title="storytrace", version="0.1.0", docs_url=None, redoc_url=None,
+                  description="Articles, events and text reuse found by storytrace.")
+    app.state.store, app.state.job, app.state.uploads = store, job, uploads
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or LOCAL_HOSTS)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            origin = request.headers.get("origin")
+            if origin and origin.split("://", 1)[-1] != request.headers.get("host"):
+                return PlainTextResponse("cross-site request refused", status_code=403)
+            length = request.headers.get("content-length", "0")
+            if not length.isdigit() or int(length) > MAX_REQUEST_BYTES:
+                return PlainTextResponse(f"request larger than {MAX_REQUEST_BYTES // 2**20} MB refused",
+                                         status_code=413)
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        return response
+
+    def page(name: str, **context) -> HTMLResponse:
+        data = snapshot()
+        html = env.get_template(name).render(data=data, urls=WebUrls(data), mode="web",
+                                             job=job.snapshot(), **context)
+        return HTMLResponse(html)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def front(request: Request):
+        filters = {k: request.query_params.get(k, "").strip()
+                   for k in ("q", "lang", "outlet", "from", "to", "multi")}
+        data = snapshot()
+        return page("web_front.html", events=_filter_events(data, store, filters), filters=filters)
+
+    @app.get("/events/{event_id}", response_class=HTMLResponse, include_in_schema=False)
+    def event(event_id: str):
+        ev = snapshot().event_by_id.get(event_id)
+        if ev is None:
+            raise HTTPException(404, "no such event")
+        return page("web_event.html", ev=ev)
+
+    @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
+    def compare(a: str, b: str):
+        data = snapshot()
+        if a not in data.articles or b not in data.articles:
+            raise HTTPException(404, "no such article")
+        pv = build_pair(data.articles[a], data.articles[b], data.link_between(a, b))
+        return page("web_pair.html", pv=pv, pid=WebUrls.pair_id(a, b), event_id=data.event_of.get(a))
+
+    @app.get("/add", response_class=HTMLResponse, include_in_schema=False)
+    def add_form(error: str = "", added: int = 0):
+        return page("web_add.html", error=error, added=added)
+
+    def _redirect_add(**params) -> RedirectResponse:
+        return RedirectResponse("/add" + ("?" + urlencode(params) if params else ""), status_code=303)
+
+    @app.post("/add/upload", include_in_schema=False)
+    def add_upload(files: list[UploadFile] = File(...)):
+        saved = []
+        try:
+            for upload in files:
+                saved.append(str(save_upload(upload.file, upload.filename or "", uploads)))
+        except UploadRefused as exc:
+            for path in saved:
+                Path(path).unlink(missing_ok=True)
+            if isinstance(exc, UploadTooLarge):
+                response = page("web_add.html", error=str(exc), added=0)
+                response.status_code = 413
+                return response
+            return _redirect_add(error=str(exc))
+        if not job.start(saved):
+            return _redirect_add(error="an analysis is already running; add the files again when it ends")
+        return _redirect_add(added=len(saved))
+
+    @app.post("/add/text", include_in_schema=False)
+    def add_text(text: str = Form(...), title: str = Form(""), outlet: str = Form(""),
+                 url: str = Form(""), published: str = Form("")):
+        try:
+            path = save_pasted(text, uploads, title=title, outlet=outlet, url=url, published=published)
+        except UploadRefused as exc:
+            return _redirect_add(error=str(exc))
+        if not job.start([str(path)]):
+            return _redirect_add(error="an analysis is already running; paste again when it ends")
+        return _redirect_add(added=1)
+
+    @app.post("/analyze", include_in_schema=False)
+    def reanalyze():
+        job.start()
+        return _redirect_add()
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: str):
+        if name not in STATIC_FILES:  # a fixed list: nothing else on disk is reachable
+            raise HTTPException(404)
+        return Response((STATIC / name).read_bytes(), media_type=STATIC_FILES[name],
+                        headers={"Cache-Control": "no-cache"})
+
+    app.include_router(build_router(snapshot, store, job))
+    return app

@@ -1,0 +1,121 @@
+"""The static report in real Chromium: events, filters, side by side, hostile articles, JS off."""
+import pytest
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+from storytrace.present.report import StaticUrls, write_report
+from storytrace.store import Store
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def report_url(sample_db, tmp_path):
+    with Store(sample_db) as store:
+        path = write_report(store, tmp_path / "report.html")
+    return path.as_uri()
+
+
+def _visible_rows(page):
+    return page.locator("#all-events .event-row:visible")
+
+
+def test_front_page_lists_events_newest_first_and_filters(watched, report_url, sample):
+    page = watched.page
+    page.goto(report_url)
+    rows = _visible_rows(page)
+    assert rows.count() == 2
+    assert rows.nth(0).get_attribute("data-event") == "E2"
+    assert "<script>" in rows.nth(0).locator(".headline").inner_text()  # shown as text, not run
+    assert rows.nth(1).locator("svg.timeline circle").count() == 4
+    page.fill("#q", "來到橋頭")  # Traditional query; only E1's Simplified article has these words
+    expect(_visible_rows(page)).to_have_count(1)
+    assert _visible_rows(page).nth(0).get_attribute("data-event") == "E1"
+    page.fill("#q", "")
+    page.select_option("#f-lang", "vi")
+    expect(_visible_rows(page)).to_have_count(1)
+    assert _visible_rows(page).nth(0).get_attribute("data-event") == "E1"
+    page.select_option("#f-lang", "")
+    page.select_option("#f-outlet", "Metro Daily")
+    expect(_visible_rows(page)).to_have_count(1)
+    assert _visible_rows(page).nth(0).get_attribute("data-event") == "E2"
+    page.select_option("#f-outlet", "")
+    page.fill("#f-from", "2026-03-04")
+    expect(_visible_rows(page)).to_have_count(1)
+    assert "1 of 2 events" in page.inner_text("#count")
+    watched.shot("report-front-filtered")
+    assert not watched.errors and not watched.csp_violations()
+
+
+def test_click_through_to_side_by_side_with_highlights(watched, report_url, sample):
+    page = watched.page
+    page.goto(report_url)
+    page.click("#all-events .event-row[data-event=E1] a.headline")
+    event = page.locator("#event-E1")
+    assert event.is_visible() and not page.locator("#front").is_visible()
+    assert event.locator("svg.reuse-graph").is_visible()
+    assert "not in collection" in event.locator("svg.reuse-graph").text_content()
+    assert event.locator("ol.members > li").count() == 4
+    assert "first to report" in event.locator("ol.members > li").nth(0).inner_text()
+    watched.shot("report-event")
+    event.locator("ol.members > li").nth(1).locator("a.compare-link").click()
+    pair = page.locator("#" + StaticUrls.pair_id(sample["a"].id, sample["b"].id))
+    assert pair.is_visible()
+    assert pair.locator(".col[data-side=a] mark.p-verbatim").count() >= 1
+    assert pair.locator(".col[data-side=b] mark.p-verbatim").count() >= 1
+    assert pair.locator(".col[data-side=a] mark.p-edited del").inner_text() == "五"
+    assert "二" in pair.locator(".col[data-side=b] mark.p-edited ins").inner_text()
+    # clicking a passage brings its counterpart level with it
+    left = pair.locator(".col[data-side=a] mark[data-p='1']").first
+    right = pair.locator(".col[data-side=b] mark[data-p='1']").first
+    left.click()
+    assert abs(left.bounding_box()["y"] - right.bounding_box()["y"]) < 3
+    watched.shot("report-side-by-side")
+    assert not watched.errors and not watched.csp_violations()
+
+
+def test_compare_any_two_members(watched, report_url, sample):
+    page = watched.page
+    page.goto(report_url + "#event-E1")
+    form = page.locator("#event-E1 form.compare-any")
+    form.locator("select[name=a]").select_option(sample["c"].id)
+    form.locator("select[name=b]").select_option(sample["d"].id)  # no direct link: plain texts
+    form.locator("button").click()
+    adhoc = page.locator("#adhoc")
+    assert adhoc.is_visible()
+    assert sample["d"].text[:20] in adhoc.inner_text()
+    page.goto(report_url + "#event-E1")
+    form.locator("select[name=a]").select_option(sample["b"].id)
+    form.locator("select[name=b]").select_option(sample["a"].id)  # linked: the pre-rendered pair
+    form.locator("button").click()
+    assert page.locator("#" + StaticUrls.pair_id(sample["a"].id, sample["b"].id)).is_visible()
+
+
+def test_hostile_article_stays_inert(watched, report_url, sample):
+    page = watched.page
+    page.goto(report_url + "#event-E2")
+    page.locator("#event-E2 details.article").first.locator("summary").click()
+    page.locator("#event-E2 a.compare-link").first.click()
+    page.wait_for_timeout(200)
+    for target in ("#event-E2", "#front"):
+        page.goto(report_url + target)
+        page.locator(".outlet:visible", has_text="Evil").first.hover()
+    assert page.evaluate("window.__pwned") is None
+    assert watched.dialogs == []
+    assert page.locator("img").count() == 0
+    assert page.evaluate("[...document.querySelectorAll('a[href]')].filter(a => /^\\s*javascript:/i.test(a.getAttribute('href'))).length") == 0
+    assert page.evaluate("document.scripts.length") == 2
+    assert not watched.csp_violations(), watched.console
+    watched.shot("report-hostile")
+
+
+def test_report_reads_with_javascript_off(watched_no_js, report_url):
+    page = watched_no_js.page
+    page.goto(report_url)
+    assert page.locator("#all-events .event-row").count() == 2
+    page.click("#all-events .event-row[data-event=E1] a.headline")
+    assert page.locator("#event-E1").is_visible() and not page.locator("#front").is_visible()
+    page.locator("#event-E1 a.pair-link").first.click()
+    visible_pairs = page.locator("section.pair-page:visible")
+    assert visible_pairs.count() == 1 and visible_pairs.locator("mark").count() >= 1
+    watched_no_js.shot("report-no-js-side-by-side")

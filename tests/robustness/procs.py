@@ -1,0 +1,77 @@
+"""Run the real `storytrace` CLI in a child process and measure what it cost.
+
+Why a child process: a crash, a runaway allocation or a SIGKILL must hit the tool, not the
+test runner, and the child's peak RSS (from `os.wait4`) is the memory figure we bound.
+"""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+CLI = [sys.executable, "-c", "import sys; from storytrace.cli import main; sys.argv[0] = 'storytrace'; main()"]
+
+
+@dataclass
+class Finished:
+    returncode: int          # negative: killed by that signal
+    peak_rss_mb: float       # max RSS of the child (and any children it waited for)
+    seconds: float
+    stdout: str
+    stderr: str
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("PYTHONHASHSEED", "0")
+    env["COLUMNS"] = "200"
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def start_cli(args: list[str], log_dir: Path, cwd: Path | None = None) -> tuple[subprocess.Popen, Path, Path]:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    out_path, err_path = log_dir / "stdout.txt", log_dir / "stderr.txt"
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        proc = subprocess.Popen(CLI + args, stdout=out, stderr=err, cwd=cwd, env=_env(),
+                                start_new_session=True)
+    return proc, out_path, err_path
+
+
+def wait_cli(proc: subprocess.Popen, out_path: Path, err_path: Path, started: float,
+             timeout: float = 600, kill_after: float | None = None) -> Finished:
+    """Wait (polling, so a hang becomes a timeout, not a stuck test) and collect rusage.
+
+    With `kill_after`, SIGKILL the child's process group that many seconds after start.
+    """
+    deadline = started + (kill_after if kill_after is not None else timeout)
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            pid, status, usage = os.wait4(proc.pid, 0)
+            break
+        time.sleep(0.005)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Finished(proc.returncode, usage.ru_maxrss / 1024, time.monotonic() - started,
+                    out_path.read_text(errors="replace"), err_path.read_text(errors="replace"))
+
+
+def run_cli(args: list[str], log_dir: Path, *, timeout: float = 600, cwd: Path | None = None,
+            kill_after: float | None = None) -> Finished:
+    started = time.monotonic()
+    proc, out_path, err_path = start_cli(args, log_dir, cwd)
+    return wait_cli(proc, out_path, err_path, started, timeout, kill_after)
+
+
+def kill_points(seed: int, count: int, windows: list[tuple[float, float]]) -> list[float]:
+    """`count` seeded kill delays, spread round-robin over the given (start, end) windows."""
+    rng = random.Random(seed)
+    return [rng.uniform(*windows[i % len(windows)]) for i in range(count)]

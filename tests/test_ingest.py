@@ -1,0 +1,91 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from storytrace.ingest import ingest
+from storytrace.store import Store
+
+
+def _post(i: int, outlet: str = "rthk", footer: str = "") -> str:
+    return (f"---\ntitle: 第{i}号测试新闻标题\ndate: 2021-02-0{1 + i % 8} 10:00:00 +08:00\ncategories: {outlet}\n---\n"
+            f"<p>这是第{i}篇测试文章的正文，内容讲述甲市第{i}项工程的进展情况。</p>"
+            f"<p>工程负责人表示，第{i}项工程将于年内完工。</p>" + (f"<p>{footer}</p>" if footer else ""))
+
+
+def _write_corpus(folder: Path, n: int, **kw) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        (folder / f"post-{i:04d}.html").write_text(_post(i, **kw), encoding="utf-8")
+
+
+def test_ingest_counts_errors_and_is_a_no_op_the_second_time(tmp_path):
+    _write_corpus(tmp_path / "in", 4)
+    (tmp_path / "in" / "broken.md").write_text("---\ntitle: [oops\n---\nbody", encoding="utf-8")
+    (tmp_path / "in" / "feed.jsonl").write_text('{"title": "J", "text": "JSON 正文一段。"}\n{bad\n', encoding="utf-8")
+    with Store(tmp_path / "s.db") as store:
+        first = ingest([str(tmp_path / "in")], store, workers=1)
+        assert (first.read, first.stored, first.duplicates, first.failed) == (7, 5, 0, 2)
+        assert {Path(e.path.split("#")[0]).name for e in first.errors} == {"broken.md", "feed.jsonl"}
+        assert len(store.errors()) == 2 and store.count_articles() == 5
+        second = ingest([str(tmp_path / "in")], store, workers=1)
+        assert (second.stored, second.duplicates) == (0, 5) and second.failed == 2
+        third = ingest([str(tmp_path / "in")], store, workers=1, resume=False)
+        assert (third.stored, third.duplicates) == (0, 5)
+        (tmp_path / "in" / "new.txt").write_text("新标题\n\n新的正文内容。", encoding="utf-8")
+        fourth = ingest([str(tmp_path / "in")], store, workers=1)
+        assert fourth.stored == 1 and len(fourth.new_ids) == 1
+        assert store.count_articles() == 6
+
+
+def test_recurring_outlet_lines_are_learned_and_reused(tmp_path):
+    footer = "本台消息由甲市新闻中心统一发布"
+    _write_corpus(tmp_path / "batch", 6, outlet="dw", footer=footer)
+    with Store(tmp_path / "s.db") as store:
+        ingest([str(tmp_path / "batch")], store, workers=1)
+        assert all(footer not in a.text for a in store.articles())
+        (tmp_path / "later.html").write_text(_post(99, outlet="dw", footer=footer), encoding="utf-8")
+        summary = ingest([str(tmp_path / "later.html")], store, workers=1)
+        article = store.get_article(summary.new_ids[0])
+        assert footer not in article.text and article.outlet == "DW"
+
+
+def test_process_pool_gives_the_same_articles(tmp_path):
+    _write_corpus(tmp_path / "in", 30)
+    with Store(tmp_path / "a.db") as one, Store(tmp_path / "b.db") as two:
+        ingest([str(tmp_path / "in")], one, workers=1)
+        ingest([str(tmp_path / "in")], two, workers=2)
+        assert one.article_ids() == two.article_ids() and len(one.article_ids()) == 30
+
+
+def test_kill_minus_nine_leaves_a_consistent_resumable_store(tmp_path):
+    _write_corpus(tmp_path / "in", 400)
+    db = tmp_path / "s.db"
+    script = ("import sys, storytrace.ingest as ing\n"
+              "from storytrace.store import Store\n"
+              "ing.WINDOW, ing.BATCH = 40, 10\n"
+              "ing.ingest([sys.argv[1]], Store(sys.argv[2]), workers=1)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "in"), str(db)])
+    stored = 0
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        if db.exists():
+            try:
+                with Store(db, readonly=True) as reader:  # readers work while ingest writes
+                    stored = reader.count_articles()
+            except Exception:  # noqa: BLE001 - the file may not have its schema yet
+                continue
+            if stored >= 20:
+                break
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with Store(db) as store:
+        assert store.integrity_ok()
+        partial = store.count_articles()
+        assert 0 < partial < 400 and partial % 10 == 0
+        summary = ingest([str(tmp_path / "in")], store, workers=1)
+        assert store.count_articles() == 400
+        assert summary.resumed >= partial and summary.stored == 400 - partial
