@@ -91,11 +91,35 @@ def browse(out: Path, queries: list[str]) -> None:
             print(f"  filter {field}={value!r}: {ms:.0f} ms -> {count}")
         heap = page.evaluate("() => performance.memory ? performance.memory.usedJSHeapSize : 0")
         print(f"JS heap after searching: {heap / 1e6:.0f} MB")
-        first_event = page.locator("#all-events .event-row a.headline").first
-        t0 = time.perf_counter()
-        first_event.click()
-        page.locator("section.event-page:target").wait_for()
-        print(f"open an event: {(time.perf_counter() - t0) * 1000:.0f} ms")
+        nav_ms = page.evaluate("""() => {
+            const rows = [...document.querySelectorAll('#all-events .event-row')].slice(0, 400);
+            const times = [];
+            for (const row of rows.filter((_, i) => i % 40 == 0)) {
+                const t = performance.now();
+                location.hash = 'event-' + row.dataset.event.replace(/[^A-Za-z0-9_-]/g, '_');
+                window.dispatchEvent(new HashChangeEvent('hashchange'));
+                document.body.offsetHeight;
+                times.push(performance.now() - t);
+            }
+            return times;
+        }""")
+        print(f"open an event (hash navigation + layout): median {sorted(nav_ms)[len(nav_ms) // 2]:.0f} ms, "
+              f"max {max(nav_ms):.0f} ms over {len(nav_ms)} events")
+        pair_ms = page.evaluate("""() => {
+            const ids = Object.keys(JSON.parse(document.getElementById('pairs-data').textContent)).slice(0, 200);
+            const times = [];
+            for (const id of ids.filter((_, i) => i % 20 == 0)) {
+                const t = performance.now();
+                location.hash = id;
+                window.dispatchEvent(new HashChangeEvent('hashchange'));
+                document.body.offsetHeight;
+                times.push(performance.now() - t);
+            }
+            return times;
+        }""")
+        if pair_ms:
+            print(f"open a side-by-side view: median {sorted(pair_ms)[len(pair_ms) // 2]:.0f} ms, "
+                  f"max {max(pair_ms):.0f} ms over {len(pair_ms)} pairs")
         browser.close()
 
 

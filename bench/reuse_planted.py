@@ -40,13 +40,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import opencc  # noqa: E402
-from rapidfuzz import fuzz  # noqa: E402
-from reuse_speed import load_corpus  # noqa: E402
+import opencc
+from rapidfuzz import fuzz
+from reuse_speed import load_corpus
 
-from storytrace.model import Article, Passage, ReuseLink  # noqa: E402
-from storytrace.reuse import ReuseSettings, detect_reuse  # noqa: E402
-from storytrace.textfold import fold  # noqa: E402
+from storytrace.model import Article, Passage, ReuseLink
+from storytrace.reuse import ReuseSettings, detect_reuse
+from storytrace.textfold import fold
 
 LENGTHS = (30, 50, 100, 200, 400, 600)
 RATES = (0.0, 0.05, 0.10, 0.15)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
 import resource
 import subprocess
 import sys
@@ -26,61 +25,27 @@ DEFAULT_CORPUS = REPO / ".." / "shared" / "corpus" / "zh-2021-02"
 CACHE = Path("/tmp/storytrace-bench-articles.jsonl")
 sys.path.insert(0, str(REPO / "src"))
 
-from storytrace.model import Article, RawDocument  # noqa: E402
-
-
-def _fallback_article(path: Path):
-    """Front matter off, HTML tags off (lxml); used only until storytrace.normalize exists."""
-    import lxml.html
-    import yaml
-
-    raw = path.read_text(encoding="utf-8")
-    meta = {}
-    m = re.match(r"\A---\n(.*?)\n---\n", raw, flags=re.S)
-    if m:
-        meta = yaml.safe_load(m.group(1)) or {}
-        raw = raw[m.end():]
-    if path.suffix == ".html" and raw.strip():
-        root = lxml.html.fromstring(f"<div>{raw}</div>")
-        for el in root.iter("p", "div", "br", "h1", "h2", "h3", "li"):
-            el.tail = "\n" + (el.tail or "")
-        raw = root.text_content()
-    text = "\n".join(line.strip() for line in raw.splitlines() if line.strip())
-    from storytrace.model import content_id
-
-    outlet = str(meta.get("categories", "")).upper() or None
-    date = meta.get("date")
-    return Article(id=content_id(text, str(meta.get("title", ""))), source_path=str(path),
-                   title=str(meta.get("title", "")), text=text, outlet=outlet,
-                   published=date.isoformat() if hasattr(date, "isoformat") else None,
-                   published_precision="datetime" if date else None)
-
-
-def _article(path: Path):
-    try:
-        from storytrace.normalize import build_article
-    except ImportError:
-        return _fallback_article(path)
-    raw = RawDocument(source_path=str(path), content=path.read_text(encoding="utf-8"),
-                      format="markdown" if path.suffix == ".md" else "html")
-    return build_article(raw)
+from storytrace.model import Article
 
 
 def load_corpus(corpus: Path = DEFAULT_CORPUS, *, use_cache: bool = True) -> list[Article]:
-    """Every post of the corpus as an Article (cached in /tmp between runs)."""
+    """Every post of the corpus as an Article, through the real reader and normaliser (cached in /tmp)."""
     if use_cache and CACHE.exists():
         return [Article.from_dict(json.loads(line)) for line in CACHE.open(encoding="utf-8")]
+    from storytrace.model import InputError
+    from storytrace.normalize import NormalizeError, build_article
+    from storytrace.read import iter_documents
+
+    paths = [str(p) for p in sorted(corpus.iterdir()) if p.suffix in (".html", ".md")]
     articles = []
-    for path in sorted(corpus.iterdir()):
-        if path.suffix not in (".html", ".md"):
+    for doc in iter_documents(paths):
+        if isinstance(doc, InputError):
+            print(f"skipped {doc.path}: {doc.reason}", file=sys.stderr)
             continue
         try:
-            art = _article(path)
-        except Exception as exc:  # noqa: BLE001 - a bad post is reported, never fatal
-            print(f"skipped {path.name}: {exc}", file=sys.stderr)
-            continue
-        if art.text.strip():
-            articles.append(art)
+            articles.append(build_article(doc))
+        except NormalizeError as exc:
+            print(f"skipped {doc.source_path}: {exc}", file=sys.stderr)
     with CACHE.open("w", encoding="utf-8") as fh:
         for art in articles:
             fh.write(json.dumps(art.to_dict(), ensure_ascii=False) + "\n")

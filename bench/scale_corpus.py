@@ -9,8 +9,14 @@ article is derived from a real one of the same day the way newsrooms derive them
 - `shuffle`: paragraphs reordered, one dropped, the title reworded,
 - `combine`: a fresh article from paragraphs of two or three same-day articles.
 
-So every real article gains (k - 1) relatives at size k, and events grow by the same
-factor. The generated files are Markdown with front matter (like the corpus's RTHK posts)
+Each synthetic part p is one more "week": every real article yields one derived article
+(the operation rotates), the part's dates are shifted by 7 x p days, and all its Chinese
+characters go through a part-specific substitution cipher (a permutation of the corpus's
+own characters, applied in Simplified space so Traditional/Simplified pairs stay pairs).
+So reuse and events inside a part look like the real week's (copies stay copies, edited
+variants stay near-copies), while parts do not share text with each other: links and
+events per article stay at the real density instead of growing with k, as in a real
+corpus that covers k weeks. The generated files are Markdown with front matter (like the corpus's RTHK posts)
 and go to a scratch folder outside the repository: third-party text never enters the repo.
 """
 from __future__ import annotations
@@ -96,12 +102,52 @@ def _front_matter(title: str, day: str, index: int, outlet: str) -> str:
             f"categories: {outlet.lower()}\n---\n\n")
 
 
+class Cipher:
+    """A fixed permutation of Han characters, folded through Simplified so scripts stay paired."""
+
+    def __init__(self, alphabet: list[str], rng: random.Random):
+        shuffled = alphabet[:]
+        rng.shuffle(shuffled)
+        self.table = dict(zip(alphabet, shuffled))
+        self._memo: dict[str, str] = {}
+
+    def char(self, ch: str) -> str:
+        if ch not in self._memo:
+            simple = _T2S.convert(ch)
+            mapped = self.table.get(simple if len(simple) == 1 else ch)
+            if mapped is None:
+                self._memo[ch] = ch
+            elif simple != ch:
+                back = _S2T.convert(mapped)
+                self._memo[ch] = back if len(back) == 1 else mapped
+            else:
+                self._memo[ch] = mapped
+        return self._memo[ch]
+
+    def __call__(self, text: str) -> str:
+        return "".join(self.char(ch) for ch in text)
+
+
+def han_alphabet(seeds: list[Seed]) -> list[str]:
+    chars = set()
+    for s in seeds:
+        chars.update(ch for ch in _T2S.convert(s.title + s.text) if "\u4e00" <= ch <= "\u9fff")
+    return sorted(chars)
+
+
+def _shift_day(day: str, days: int) -> str:
+    from datetime import date, timedelta
+
+    return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
+
+
 def write_enlargement(seeds: list[Seed], out_dir: Path, parts: int, *, seed: int = 20210202) -> list[Path]:
     """Write `parts` folders of len(seeds) derived articles each; size k uses the first k-1."""
     by_day: dict[str, list[Seed]] = defaultdict(list)
     for s in seeds:
         by_day[s.day].append(s)
     folders = []
+    alphabet = han_alphabet(seeds)
     for part in range(1, parts + 1):
         folder = out_dir / f"part{part:02d}"
         folders.append(folder)
@@ -109,10 +155,12 @@ def write_enlargement(seeds: list[Seed], out_dir: Path, parts: int, *, seed: int
             continue
         folder.mkdir(parents=True, exist_ok=True)
         rng = random.Random(seed * 100 + part)
+        cipher = Cipher(alphabet, random.Random(seed * 1000 + part))
         for i, base in enumerate(seeds):
             op = OPS[(i + part) % len(OPS)]
             title, text = derive(base, by_day[base.day], op, rng)
-            body = _front_matter(title, base.day, i + part * 7, base.outlet) + text + "\n"
-            (folder / f"{base.day}-SYN{part:02d}-{i:05d}-{op}.md").write_text(body, encoding="utf-8")
+            day = _shift_day(base.day, 7 * part)
+            body = _front_matter(cipher(title), day, i, base.outlet) + cipher(text) + "\n"
+            (folder / f"{day}-SYN{part:02d}-{i:05d}-{op}.md").write_text(body, encoding="utf-8")
         (folder / ".done").write_text("ok")
     return folders

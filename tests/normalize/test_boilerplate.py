@@ -40,3 +40,10 @@ def test_photo_credits_and_editor_lines():
                  "【纠错】　责任编辑：某某", "（編輯：某某）"]:
         assert is_boilerplate_line(line), line
     assert not is_boilerplate_line("Ảnh hưởng của bão đến mùa màng là rất lớn, theo các chuyên gia nông nghiệp.")
+
+
+def test_a_statement_quoted_mid_article_is_not_learned():
+    quote = "发言人说：我们坚决反对这一决定。"
+    texts = [("Outlet A", f"开头{i}。\n\n第二段{i}。\n\n第三段{i}。\n\n{quote}\n\n第五段{i}。\n\n第六段{i}。\n\n结尾{i}。")
+             for i in range(8)]
+    assert recurring_lines(texts, min_articles=5) == {}

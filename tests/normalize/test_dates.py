@@ -49,3 +49,9 @@ def test_header_timestamp_lines():
     assert find_header_stamp("2023-05-06 是一个普通的日子，" + "很长的正文" * 20) is None
     found = find_in_text(["2023年05月06日　本报讯"], "某某社北京5月6日电 正文", "zh")
     assert (found.value, found.precision) == ("2023-05-06", "date")
+
+
+def test_rss_and_english_structured_dates():
+    assert parse_structured("Tue, 10 Jun 2003 04:00:00 GMT", "feed").value == "2003-06-10T04:00:00Z"
+    found = parse_structured("Dec 17, 2021", "json")
+    assert (found.value, found.precision) == ("2021-12-17", "date")

@@ -33,7 +33,8 @@ def test_report_is_one_offline_file_with_every_view(sample_store, sample, tmp_pa
     # no external resources at all
     for tag, key, value in parsed.attrs:
         if key in ("src", "href") and value:
-            assert value.startswith("#") or value.startswith(("http://", "https://")) and tag == "a", value
+            assert (value.startswith("#") or value.startswith("data:")
+                    or value.startswith(("http://", "https://")) and tag == "a"), value
     assert 'id="event-E1"' in html and 'id="event-E2"' in html
     assert html.index('data-event="E2"') < html.index('data-event="E1"')  # newest first
     pair_id = StaticUrls.pair_id(sample["a"].id, sample["b"].id)
@@ -45,7 +46,7 @@ def test_hostile_article_is_inert(sample_store, tmp_path):
     html = render_report(sample_store)
     parsed = _parse(html)
     scripts = [a for a in parsed.attrs if a[0] == "script"]
-    assert parsed.tags.count("script") == 2  # our JSON table and our nonce'd script, nothing else
+    assert parsed.tags.count("script") == 3  # two JSON blocks and our nonce script, nothing else
     assert {k for _, k, _ in scripts} <= {"nonce", "type", "id"}
     assert not [a for a in parsed.attrs if a[1].startswith("on")]
     assert not [a for a in parsed.attrs if a[1] == "href" and "javascript:" in (a[2] or "").lower()]
@@ -111,3 +112,20 @@ def test_pair_marks_verbatim_and_edited_differences(sample_store, sample):
     swapped = build_pair(sample["b"], sample["a"], data.link_between(sample["a"].id, sample["b"].id))
     changed = "".join(s.text for s in swapped.a_segments if s.changed)
     assert "二" in changed and len(changed) <= 2
+
+
+def test_pair_payload_segments_cover_the_text_in_order(sample_store, sample):
+    from storytrace.present.compare import CLASS_CODES, pair_payload
+
+    data = ReportData(sample_store)
+    view = build_pair(sample["a"], sample["b"], data.link_between(sample["a"].id, sample["b"].id))
+    payload = pair_payload(view, "E1")
+    assert sum(seg[0] for seg in payload["sa"]) == len(sample["a"].text)
+    assert sum(seg[0] for seg in payload["sb"]) == len(sample["b"].text)
+    edited_changed = CLASS_CODES["edited"] * 2 + 1
+    pos, changed = 0, []
+    for length, passage, code in payload["sa"]:
+        if code == edited_changed:
+            changed.append(sample["a"].text[pos:pos + length])
+        pos += length
+    assert changed == ["五"] and payload["event"] == "E1" and payload["common_source"] == "Xinhua"

@@ -33,3 +33,12 @@ def test_binary_and_undecodable_bytes_are_errors():
         decode_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     with pytest.raises(DecodeError):
         decode_bytes(bytes(range(1, 9)) * 400 + b"\xff\xfe\xfa" * 200)
+
+
+@pytest.mark.parametrize("text,encoding", [
+    ("标题\n\n今天天气很好。", "gbk"), ("香港今日天晴", "gbk"), ("香港今日天晴", "big5"),
+    ("臺灣總統府發言人表示", "gbk"), ("臺灣總統府發言人表示", "big5"), ("習近平會見外賓", "big5"),
+    ("“Smart quotes” — café crème", "cp1252"),
+])
+def test_short_legacy_texts_are_not_taken_for_korean_or_japanese(text, encoding):
+    assert decode_bytes(text.encode(encoding))[0] == text

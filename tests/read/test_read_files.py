@@ -145,3 +145,11 @@ def test_warc_html_responses(tmp_path):
     (tmp_path / "cut.warc.gz").write_bytes(data[: len(data) // 3])
     docs, errors = _split(list(iter_documents([str(tmp_path / "cut.warc.gz")])))
     assert errors and all("WARC" in e.reason or "corrupt" in e.reason for e in errors)
+
+
+def test_json_file_with_one_object_or_an_array(tmp_path):
+    (tmp_path / "one.json").write_text(json.dumps({"title": "One", "text": "Body."}, indent=2), encoding="utf-8")
+    (tmp_path / "many.json").write_text(json.dumps([{"title": "A", "text": "a"}, 3]), encoding="utf-8")
+    docs, errors = _split(list(iter_documents([str(tmp_path / "one.json"), str(tmp_path / "many.json")])))
+    assert [d.source_path.rsplit("/", 1)[1] for d in docs] == ["one.json", "many.json#1"]
+    assert [e.path.rsplit("/", 1)[1] for e in errors] == ["many.json#2"]

@@ -3,7 +3,9 @@ import random
 
 import opencc
 import pytest
-from conftest import article, make_sentence, make_text
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reuse_samples import article, make_sentence, make_text
 from rapidfuzz.distance import Levenshtein
 
 from storytrace.reuse import ReuseSettings, detect_reuse
@@ -142,3 +144,24 @@ def test_very_long_duplicates_are_verified_in_pieces():
     assert len(link.passages) >= 2
     assert all(p.a_end - p.a_start <= MAX_REGION * 2 for p in link.passages)
     assert_offsets_match(link, a, b)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), rate=st.floats(0, 0.15), convert=st.booleans(), where=st.floats(0.1, 0.9))
+def test_reported_offsets_always_point_at_matching_text(seed, rate, convert, where):
+    rng = random.Random(seed)
+    passage = "".join(make_sentence(rng, 15, 35) for _ in range(rng.randint(2, 6)))
+    chars = list(S2T.convert(passage) if convert else passage)
+    for _ in range(int(len(chars) * rate)):
+        i = rng.randrange(len(chars))
+        if rng.random() < 0.5:
+            chars[i] = "丁"
+        else:
+            chars.insert(i, "乙")
+    a = article("a", plant(passage, seed + 1, where)[0])
+    b = article("b", plant("".join(chars), seed + 2, 1 - where)[0])
+    for link in detect_reuse([a, b], settings=SERIAL):
+        for p in link.passages:
+            assert 0 <= p.a_start < p.a_end <= len(a.text) and 0 <= p.b_start < p.b_end <= len(b.text)
+            assert 0.6 <= p.similarity <= 1.0
+        assert_offsets_match(link, a, b)

@@ -1,9 +1,14 @@
 """Candidate pairs come from passages (n-gram postings), not whole documents."""
 import numpy as np
-from conftest import make_text
+from reuse_samples import make_text
 
 from storytrace.reuse import ReuseSettings
-from storytrace.reuse.candidates import anchors_from_postings, build_postings, candidate_pairs, group_anchors
+from storytrace.reuse.candidates import (
+    anchors_from_postings,
+    build_postings,
+    candidate_pairs,
+    group_anchors,
+)
 from storytrace.reuse.fingerprint import fingerprint
 
 SETTINGS = ReuseSettings()

@@ -2,7 +2,7 @@
 import random
 
 import pytest
-from conftest import article, make_text
+from reuse_samples import article, make_text
 
 from storytrace.reuse import ReuseSettings, detect_reuse, original_share
 from storytrace.reuse.detect import _PARALLEL_MIN_PAIRS

@@ -1,5 +1,5 @@
 """Direction only with evidence: attribution, shared credit, order with containment."""
-from conftest import article
+from reuse_samples import article
 
 from storytrace.reuse.direction import canonical, infer_direction
 

@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 import numpy as np
-from conftest import make_text
+from reuse_samples import make_text
 
 from storytrace.reuse.fingerprint import fingerprint, shingle_hashes, tokenize
 from storytrace.textfold import fold, to_simplified

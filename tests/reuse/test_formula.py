@@ -1,5 +1,5 @@
 """Stock phrases recur across unrelated articles; they must not link them."""
-from conftest import article, make_text
+from reuse_samples import article, make_text
 
 from storytrace.reuse import ReuseSettings, detect_reuse, original_share
 

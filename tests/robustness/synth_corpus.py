@@ -45,11 +45,30 @@ def _common_hanzi() -> list[str]:
 _HANZI = _common_hanzi()
 
 
+def _dictionary_words() -> list[str]:
+    """2-3 character words from jieba's bundled dictionary (a dependency of the events step);
+    random common characters if it is missing. Real words keep word segmentation fast."""
+    try:
+        import jieba
+    except ImportError:
+        return ["".join(random.Random(i).choices(_HANZI, k=2)) for i in range(20000)]
+    words = []
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as fh:
+        for line in fh:
+            word, freq = line.split()[:2]
+            if len(word) in (2, 3) and int(freq) >= 100:
+                words.append(word)
+    return words
+
+
+_WORDS = _dictionary_words()
+
+
 def random_zh_paragraphs(rng: random.Random, n_paragraphs: int = 4, per: int = 3) -> list[str]:
-    """Chinese-looking paragraphs of random common characters: unlike the templates below,
-    two of them share no 5-character run by chance, so the only reuse is the planted one."""
+    """Chinese paragraphs of random dictionary words: unlike the templates below, two of them
+    share no 5-character run by chance, so the only reuse is the planted one."""
     def sentence() -> str:
-        words = ["".join(rng.choices(_HANZI, k=rng.randint(1, 3))) for _ in range(rng.randint(6, 12))]
+        words = rng.choices(_WORDS, k=rng.randint(5, 9))
         return "".join(words) + rng.choice(["。", "。", "！", "？"])
     paragraphs = []
     for _ in range(n_paragraphs):
@@ -104,37 +123,39 @@ class ReuseCorpus:
 
 
 def write_reuse_corpus(root: Path, n: int = 200, *, seed: int = 7,
-                       copy_every: int = 7) -> ReuseCorpus:
-    """`n` small Markdown/HTML/text articles; every `copy_every`-th reprints two paragraphs
-    of an earlier one (planted reuse), a few are exact reprints under another outlet."""
+                       copy_every: int = 7, paragraphs: tuple[int, int] = (3, 5),
+                       sentences: int = 3) -> ReuseCorpus:
+    """`n` small Markdown/HTML/text articles of random common characters; every
+    `copy_every`-th reprints two paragraphs of an earlier one (planted partial reuse) and
+    every 25th is a full reprint of the article three before it under another title."""
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
     corpus = ReuseCorpus(root)
     bodies: list[list[str]] = []
     outlets = ["晨光日报", "海风新闻", "山城晚报", "湖畔电讯", "Harbour Post"]
     for i in range(n):
-        paragraphs = random_zh_paragraphs(rng, rng.randint(3, 5))
+        body = random_zh_paragraphs(rng, rng.randint(*paragraphs), sentences)
         source = None
         if i % 25 == 24:                       # a full reprint under another title and outlet
             source = i - 3
-            paragraphs = list(bodies[source])
+            body = list(bodies[source])
         elif i >= copy_every and i % copy_every == 0:
             source = rng.randrange(0, i)
-            paragraphs[1:1] = bodies[source][:2]
-        bodies.append(paragraphs)
+            body[1:1] = bodies[source][:2]
+        bodies.append(body)
         title = "".join(rng.choices(_HANZI, k=rng.randint(8, 14))) + f"（{i}）"
         day = f"2024-03-{1 + i % 27:02d}"
         kind = i % 3
         if kind == 0:
             path = root / f"a{i:04d}.md"
-            path.write_text(markdown_post(title, paragraphs, date=day,
+            path.write_text(markdown_post(title, body, date=day,
                                           outlet=outlets[i % len(outlets)]), encoding="utf-8")
         elif kind == 1:
             path = root / f"a{i:04d}.html"
-            path.write_text(html_page(title, paragraphs, date=day), encoding="utf-8")
+            path.write_text(html_page(title, body, date=day), encoding="utf-8")
         else:
             path = root / f"a{i:04d}.txt"
-            path.write_text(title + "\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+            path.write_text(title + "\n\n" + "\n\n".join(body) + "\n", encoding="utf-8")
         corpus.files.append(path)
         if source is not None:
             corpus.copies.append((path.name, corpus.files[source].name))

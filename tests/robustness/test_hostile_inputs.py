@@ -1,6 +1,6 @@
 """Hostile files beside good ones: each bad one reported, every good one stored, memory bounded.
 
-The corpus is built once per session (the zip/gzip bombs take a few seconds to deflate).
+The corpus is built once per module (the zip/gzip bombs take a few seconds to deflate).
 The ingest runs as a real `storytrace ingest` child process so its peak RSS is measured.
 """
 from __future__ import annotations

@@ -26,8 +26,13 @@ def list_events(
     if limit:
         events = events[:limit]
     table = Table(title=f"{len(events)} events")
-    for col in ("id", "title", "start", "end", "languages", "outlets", "size"):
-        table.add_column(col, overflow="fold")
+    table.add_column("id", no_wrap=True)
+    table.add_column("title", overflow="fold", ratio=3)
+    table.add_column("start", no_wrap=True)
+    table.add_column("end", no_wrap=True)
+    table.add_column("languages", overflow="fold")
+    table.add_column("outlets", overflow="fold", ratio=1)
+    table.add_column("size", justify="right")
     for ev in events:
         table.add_row(ev.id, ev.title, _day(ev.start), _day(ev.end), ", ".join(ev.languages),
                       ", ".join(ev.outlets), str(len(ev.articles)))

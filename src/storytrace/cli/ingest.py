@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich import box
 from rich.table import Table
 
 from .common import StoreOption, app, console, err_console, open_existing, progress_bars, store_path
@@ -55,12 +56,15 @@ def articles(
         for art in records:
             typer.echo(json.dumps(art.to_dict(), ensure_ascii=False))
         return
-    table = Table(title=f"{len(records)} articles")
-    for col in ("id", "published", "lang", "script", "outlet", "title"):
-        table.add_column(col, overflow="fold", no_wrap=col in ("id", "published"))
+    table = Table(title=f"{len(records)} articles", box=box.SIMPLE_HEAD, expand=True)
+    table.add_column("id", no_wrap=True)
+    table.add_column("published", no_wrap=True)
+    table.add_column("lang", no_wrap=True)
+    table.add_column("outlet", max_width=14)
+    table.add_column("title", ratio=1, overflow="fold")
     for art in records:
-        table.add_row(art.id, art.published or "", art.language or "", art.script or "", art.outlet or "",
-                      art.title)
+        lang = "-".join(filter(None, (art.language, art.script)))
+        table.add_row(art.id, (art.published or "")[:16], lang, art.outlet or "", art.title)
     console.print(table)
 
 
@@ -89,8 +93,11 @@ def show(
                        ("outlet", art.outlet), ("author", art.author), ("language", art.language),
                        ("script", art.script), ("published", published),
                        ("date evidence", art.published_evidence),
+                       ("in-text dateline", (art.metadata.get("dateline") or {}).get("evidence")),
+                       ("page clock (ignored)", "; ".join(art.metadata.get("page_clock", []))),
                        ("cited sources", ", ".join(art.cited_sources))):
-        table.add_row(key, value or "")
+        if value or key in ("title", "published"):
+            table.add_row(key, value or "")
     console.print(table, markup=False, highlight=False)
     console.rule()
     console.print(art.text, markup=False, highlight=False)

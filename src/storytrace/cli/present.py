@@ -54,7 +54,10 @@ def serve(
     from ..web.app import create_app
 
     path = store_path(store)
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    if not loopback:
         err_console.print(f"[yellow]Serving on {host}: anyone who can reach this address can read and add articles.[/yellow]")
     console.print(f"storytrace at http://{host}:{port}/  (store: {path})")
-    uvicorn.run(create_app(path, upload_dir=uploads), host=host, port=port, log_level="warning")
+    # On loopback only local Host names are answered (DNS rebinding); elsewhere the person chose the exposure.
+    app_ = create_app(path, upload_dir=uploads, allowed_hosts=None if loopback else ["*"])
+    uvicorn.run(app_, host=host, port=port, log_level="warning")

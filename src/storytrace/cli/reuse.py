@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
@@ -27,10 +26,10 @@ def _label(store, article_id: str) -> Text:
 
 @app.command("reuse")
 def reuse_table(
-    article: Optional[str] = typer.Option(None, "--article", help="Only links of this article (id or unique prefix)."),
+    article: str | None = typer.Option(None, "--article", help="Only links of this article (id or unique prefix)."),
     min_chars: int = typer.Option(0, "--min-chars", help="Only links whose longest passage has at least N characters."),
     show_formula: bool = typer.Option(False, "--formula", help="Also list links made only of stock phrases."),
-    store: Optional[Path] = StoreOption,
+    store: Path | None = StoreOption,
 ) -> None:
     """List reused passages between articles: pair, kind, coverage, direction, longest passage."""
     with open_existing(store) as st:
@@ -65,7 +64,7 @@ def _highlight(text: str, spans: list[tuple[int, int, bool]]) -> Text:
 def compare(
     a: str = typer.Argument(..., help="First article id (or unique prefix)."),
     b: str = typer.Argument(..., help="Second article id (or unique prefix)."),
-    store: Optional[Path] = StoreOption,
+    store: Path | None = StoreOption,
 ) -> None:
     """Show two articles side by side with shared passages highlighted, then what only each has."""
     from ..reuse import ReuseSettings, detect_reuse

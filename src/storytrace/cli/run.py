@@ -6,6 +6,7 @@ from typing import List, Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from .common import StoreOption, app, console, open_existing, progress_bars, store_path
 
@@ -17,7 +18,9 @@ def _print_ingest_summary(summary) -> None:
     table.add_row(str(summary.read), str(summary.stored), str(summary.duplicates), str(summary.failed))
     console.print(table)
     for err in summary.errors[:20]:
-        console.print(f"[red]failed[/red] {err.path}: {err.reason}", highlight=False, markup=False)
+        line = Text("failed ", style="red")
+        line.append(f"{err.path}: {err.reason}")
+        console.print(line, highlight=False)
     if len(summary.errors) > 20:
         console.print(f"... and {len(summary.errors) - 20} more (see errors.jsonl)")
 

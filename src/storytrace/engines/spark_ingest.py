@@ -18,7 +18,7 @@ from typing import Iterator
 
 from ..model import Article, InputError
 from ..store import Store
-from .spark_stages import StageDir, fingerprint, work_dir_for
+from .spark_stages import StageDir, code_fingerprint, fingerprint, work_dir_for
 
 
 def _input_signature(items: list[str]) -> list[str]:
@@ -69,7 +69,7 @@ def ingest_spark(inputs: list[str], store: Store, *, master: str | None = None, 
     if todo:
         spark = get_spark(master)
         stages = StageDir(spark, work_dir_for(store.path))
-        fp = fingerprint("ingest-v1", _input_signature([p for _, p in todo]))
+        fp = fingerprint("ingest-v1", code_fingerprint(), _input_signature([p for _, p in todo]))
         slices = max(1, min(len(todo), spark.sparkContext.defaultParallelism * 4))
 
         def build():

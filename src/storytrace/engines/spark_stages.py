@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -34,6 +35,17 @@ def fingerprint(*parts: object) -> str:
         else:
             digest.update(str(part).encode("utf-8"))
         digest.update(b"\x1f")
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Hash of storytrace's own source: finished stages from older code are not reused."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.blake2b(digest_size=10)
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

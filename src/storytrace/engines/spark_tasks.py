@@ -20,6 +20,7 @@ import pyarrow as pa
 POSTINGS_SCHEMA = "hash long, doc int, pos int"
 ANCHORS_SCHEMA = "a int, b int, pa int, pb int, frequent boolean"
 LINKS_SCHEMA = "a int, b int, link string"
+TOKEN_KEYS_SCHEMA = "idx int, key long"
 INGEST_SCHEMA = "item int, doc int, kind string, source string, payload string"
 LEADS_SCHEMA = "key string, lead string"
 VECTORS_SCHEMA = "key string, vec binary"
@@ -49,7 +50,22 @@ def read_and_normalize(rows: Iterator) -> Iterator[tuple[int, int, str, str, str
             yield item, number, kind, doc.source_path, json.dumps(result.to_dict(), ensure_ascii=False)
 
 
-# -- reuse -------------------------------------------------------------------------
+# -- reuse ---
+def token_keys(batches: Iterator[pa.RecordBatch], shingle: int, seed: int) -> Iterator[pa.RecordBatch]:
+    """(idx, crc32 of the folded token stream): only a shuffle-free pre-filter; articles that
+    share a key are then grouped on the driver by `reuse.exact.exact_groups` itself."""
+    import zlib
+
+    from ..reuse.fingerprint import fingerprint
+
+    for batch in batches:
+        idx = batch.column("idx").to_pylist()
+        keys = [zlib.crc32(fingerprint(i, t or "", shingle=shingle, seed=seed).tokens.tobytes())
+                for i, t in zip(idx, batch.column("text").to_pylist())]
+        yield pa.RecordBatch.from_arrays([pa.array(idx, pa.int32()), pa.array(keys, pa.int64())],
+                                         names=["idx", "key"])
+
+
 def postings(batches: Iterator[pa.RecordBatch], shingle: int, seed: int) -> Iterator[pa.RecordBatch]:
     """Fingerprint each article (`reuse.fingerprint.fingerprint`) into (hash, doc, pos) rows."""
     from ..reuse.fingerprint import fingerprint

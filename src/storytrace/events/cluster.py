@@ -45,11 +45,15 @@ def average_link_groups(score: np.ndarray, threshold: float) -> list[list[int]]:
         if len(members) == 1:
             groups.append([int(members[0])])
             continue
-        sub = score[np.ix_(members, members)]
-        dist = np.clip(1.0 - sub, 0.0, 2.0).astype(np.float64)
+        sub = score[np.ix_(members, members)].astype(np.float64)
+        # Distance = ceiling - score keeps every score's rank (clipping scores above 1 to
+        # distance 0 would create ties whose merge order depends on input order), and the
+        # mean distance ≤ ceiling - threshold is exactly "mean score ≥ threshold".
+        ceiling = float(sub.max()) + 1.0
+        dist = ceiling - sub
         np.fill_diagonal(dist, 0.0)
         tree = linkage(squareform(dist, checks=False), method="average")
-        flat = fcluster(tree, t=1.0 - threshold + 1e-9, criterion="distance")
+        flat = fcluster(tree, t=ceiling - threshold + 1e-9, criterion="distance")
         for label in sorted(set(flat), key=lambda l: int(np.flatnonzero(flat == l)[0])):
             groups.append([int(members[k]) for k in np.flatnonzero(flat == label)])
     groups.sort(key=lambda g: g[0])

@@ -22,10 +22,10 @@ REUSE_KINDS = ("duplicate", "reprint", "partial")
 class EventSettings:
     """The knobs, in the user's terms. Defaults tuned on the zh-2021-02 dev day (see README)."""
 
-    threshold: float = 0.60          # average-link score two groups need to merge
+    threshold: float = 0.70          # average-link score two groups need to merge
     embedding_floor: float = 0.86    # e5 cosine at which the embedding starts to count
     embedding_weight: float = 0.80
-    lexical_weight: float = 1.40
+    lexical_weight: float = 2.20
     entity_weight: float = 0.10
     date_bonus: float = 0.08         # leads name the same day
     date_penalty: float = 0.50       # leads name days more than 3 apart
@@ -37,7 +37,7 @@ class EventSettings:
     # shared names and the same named day; these were set on tests/events/data, not dev.
     cross_embedding_floor: float = 0.76
     cross_entity_weight: float = 0.9
-    cross_date_bonus: float = 0.30
+    cross_date_bonus: float = 0.40
 
 
 @dataclass

@@ -85,25 +85,33 @@ def strip_boilerplate(paragraphs: list[str], title: str = "") -> tuple[list[str]
 
 
 def recurring_lines(articles: Iterable[tuple[str | None, str]], *, min_articles: int = 5,
-                    max_length: int = 200) -> dict[str, set[str]]:
-    """Per outlet, the lines that occur in at least `min_articles` distinct articles.
+                    min_share: float = 0.01, edge: int = 3, max_length: int = 200) -> dict[str, set[str]]:
+    """Per outlet, the lines that open or close at least `min_articles` distinct articles
+    (and at least `min_share` of that outlet's articles).
 
-    Input: (outlet, text) pairs. Identical texts count once, so a story re-posted under
-    two titles does not make its own sentences look like boilerplate.
+    Input: (outlet, text) pairs. Only the first and last `edge` paragraphs count: furniture
+    sits there, while a statement quoted verbatim in many stories sits in the middle and
+    must survive for reuse detection. Identical texts count once, so a story re-posted
+    under two titles does not make its own sentences look like boilerplate.
     """
     counts: dict[str, Counter] = defaultdict(Counter)
-    seen_texts: set[int] = set()
+    totals: Counter = Counter()
+    seen_texts: set[str] = set()
     for outlet, text in articles:
-        if not outlet:
+        if not outlet or text in seen_texts:
             continue
-        key = hash(text)
-        if key in seen_texts:
-            continue
-        seen_texts.add(key)
-        lines = {ln.strip() for ln in text.split("\n") if 0 < len(ln.strip()) <= max_length}
-        counts[outlet].update(lines)
-    return {outlet: {ln for ln, n in counter.items() if n >= min_articles}
-            for outlet, counter in counts.items() if any(n >= min_articles for n in counter.values())}
+        seen_texts.add(text)
+        totals[outlet] += 1
+        paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+        edges = paragraphs[:edge] + paragraphs[-edge:]
+        counts[outlet].update({p for p in edges if len(p) <= max_length})
+    learned: dict[str, set[str]] = {}
+    for outlet, counter in counts.items():
+        needed = max(min_articles, int(min_share * totals[outlet] + 0.999))
+        lines = {line for line, n in counter.items() if n >= needed}
+        if lines:
+            learned[outlet] = lines
+    return learned
 
 
 def remove_lines(text: str, lines: set[str]) -> str:

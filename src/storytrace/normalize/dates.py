@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 
 # Local time of in-text datelines, by language, when the text gives no offset.
 _LANGUAGE_OFFSETS = {"vi": timedelta(hours=7)}
@@ -48,6 +49,14 @@ def format_datetime(value: datetime, with_seconds: bool = True) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def _rfc2822(value: str) -> datetime | None:
+    """RSS and e-mail style dates: `Tue, 10 Jun 2003 04:00:00 GMT`."""
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
 def parse_structured(value: str, evidence: str) -> DateFinding | None:
     """ISO-like strings from front matter, meta tags or JSON; epoch seconds/ms too."""
     value = str(value).strip()
@@ -59,8 +68,11 @@ def parse_structured(value: str, evidence: str) -> DateFinding | None:
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
-            return None
-        return DateFinding(format_datetime(parsed), "datetime", evidence)
+            parsed = _rfc2822(value)
+        if parsed is not None:
+            return DateFinding(format_datetime(parsed), "datetime", evidence)
+        found = find_en_date(value)
+        return DateFinding(found.value, found.precision, evidence) if found else None
     year, month, day, hour, minute, second, tz = m.groups()
     try:
         if hour is None:

@@ -118,3 +118,26 @@ def build_pair(a: Article, b: Article, link: ReuseLink | None) -> PairView:
         view.counts[cls] = view.counts.get(cls, 0) + 1
     view.a_segments, view.b_segments = _segments(a.text, a_marks), _segments(b.text, b_marks)
     return view
+
+
+CLASS_CODES = {"": 0, "verbatim": 1, "edited": 2, "translated": 3, "formula": 4}
+
+
+def pair_payload(view: PairView, event_id: str | None) -> dict:
+    """The same segments as compact numbers for the report's script, which slices the article
+    text already in the page: [length in code points, passage number or -1, class code * 2 + changed]."""
+    def shown_length(text: str) -> int:
+        # The HTML parser turns CR LF and lone CR into LF in the text the script reads back.
+        return len(text.replace("\r\n", "\n"))
+
+    def segments(segs: list[Segment]) -> list[list[int]]:
+        return [[shown_length(s.text), -1 if s.passage is None else s.passage,
+                 CLASS_CODES[s.cls] * 2 + int(s.changed)] for s in segs]
+
+    link = view.link
+    return {"a": view.a.id, "b": view.b.id, "event": event_id,
+            "kind": link.kind if link else None, "direction": link.direction if link else None,
+            "common_source": link.common_source if link else None,
+            "evidence": link.direction_evidence if link else "",
+            "passages": len(link.passages) if link else 0, "counts": view.counts,
+            "sa": segments(view.a_segments), "sb": segments(view.b_segments)}

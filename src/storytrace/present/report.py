@@ -21,7 +21,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from markupsafe import Markup
 
 from ..store import Store
-from .compare import PASSAGE_CLASSES, PairView, build_pair
+from .compare import PASSAGE_CLASSES, PairView, build_pair, pair_payload
 from .svg import KIND_COLOURS, KIND_LABELS, LANGUAGE_COLOURS, OTHER_COLOUR, SEGMENT_COLOURS
 from .views import ReportData
 
@@ -88,11 +88,16 @@ class StaticUrls:
 
     front = "#front"
 
-    def __init__(self, data: ReportData):
+    def __init__(self, data: ReportData, prerendered: set[str] | None = None):
         self._event_of = data.event_of
+        self._prerendered = prerendered
 
     def event(self, event_id: str) -> str:
         return "#" + anchor("event", event_id)
+
+    def needs_js(self, a: str, b: str) -> bool:
+        """True when this pair's side-by-side view is drawn by the script (not pre-rendered)."""
+        return self._prerendered is not None and self.pair_id(a, b) not in self._prerendered
 
     def article(self, article_id: str) -> str:
         return "#" + anchor("article", article_id)
@@ -123,8 +128,14 @@ def environment() -> Environment:
     return env
 
 
+# Side-by-side views pre-rendered as HTML (readable without JavaScript) up to this many
+# characters of article text; beyond it the script renders them from compact segments, which
+# keeps a week of news under the 25 MB target.
+PRERENDER_CHARS = 600_000
+
+
 def related_pairs(data: ReportData) -> list[PairView]:
-    """One side-by-side view per related pair inside an event (the source on the left)."""
+    """One side-by-side view per related pair of an event (the source on the left), newest events first."""
     seen: set[frozenset[str]] = set()
     views = []
     for ev in data.events:
@@ -142,6 +153,18 @@ def related_pairs(data: ReportData) -> list[PairView]:
     return views
 
 
+def split_prerendered(views: list[PairView]) -> tuple[list[PairView], set[str]]:
+    """Pairs to pre-render: those inside multi-article events first, within PRERENDER_CHARS."""
+    chosen, ids, budget = [], set(), PRERENDER_CHARS
+    for view in views:
+        cost = len(view.a.text) + len(view.b.text)
+        if cost <= budget:
+            budget -= cost
+            chosen.append(view)
+            ids.add(StaticUrls.pair_id(view.a.id, view.b.id))
+    return chosen, ids
+
+
 def static_asset(name: str) -> str:
     return (STATIC / name).read_text(encoding="utf-8")
 
@@ -149,11 +172,14 @@ def static_asset(name: str) -> str:
 def render_report(store: Store) -> str:
     data = ReportData(store)
     nonce = secrets.token_urlsafe(18)
+    views = related_pairs(data)
+    prerendered, prerendered_ids = split_prerendered(views)
+    payload = {StaticUrls.pair_id(v.a.id, v.b.id): pair_payload(v, data.event_of.get(v.a.id)) for v in views}
     template = environment().get_template("report.html")
     return template.render(
-        data=data, urls=StaticUrls(data), pairs=related_pairs(data), nonce=nonce, mode="static",
+        data=data, urls=StaticUrls(data, prerendered_ids), pairs=prerendered, nonce=nonce, mode="static",
         css=Markup(static_asset("report.css")), js=Markup(static_asset("report.js")),
-        fold_json=script_json(fold_table()), filters={},
+        fold_json=script_json(fold_table()), pairs_json=script_json(payload), filters={},
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
 
 

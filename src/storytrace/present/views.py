@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timezone
 
 from ..model import Article, Event, InputError, ReuseLink
@@ -83,7 +84,7 @@ class Member:
     source: SourceRelation | None
 
 
-@dataclass(slots=True)
+@dataclass
 class EventView:
     id: str
     title: str
@@ -120,7 +121,11 @@ class EventView:
     def timeline(self):
         return timeline_svg(self._points())
 
-    @property
+    @cached_property
+    def article(self) -> dict[str, Article]:
+        return {m.article.id: m.article for m in self.members}
+
+    @cached_property
     def graph(self):
         return reuse_graph(self)
 

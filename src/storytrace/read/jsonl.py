@@ -56,17 +56,24 @@ def record_to_document(source: str, record: dict[str, Any], encoding: str | None
 def iter_jsonl(source: str, text: str, encoding: str | None = None) -> Iterator[RawDocument | InputError]:
     """One document per line; a bad line is an InputError `file.jsonl#L<n>`, the rest go on."""
     stripped = text.strip()
-    if stripped.startswith("[") and source.lower().endswith(".json"):
+    if source.lower().endswith(".json") and stripped[:1] in "[{":
+        # A .json file may hold one object or an array of them; if it does not parse as a
+        # whole it is read as JSON Lines, which reports each bad line.
         try:
             records = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            yield InputError(source, f"invalid JSON: {exc.msg} at line {exc.lineno}")
+        except json.JSONDecodeError:
+            records = None
+        if isinstance(records, dict):
+            yield record_to_document(source, records, encoding)
             return
-        for i, record in enumerate(records, 1):
-            where = f"{source}#{i}"
-            yield (record_to_document(where, record, encoding) if isinstance(record, dict)
-                   else InputError(where, "array item is not a JSON object"))
-        return
+        if isinstance(records, list):
+            if not records:
+                yield InputError(source, "JSON array is empty")
+            for i, record in enumerate(records, 1):
+                where = f"{source}#{i}"
+                yield (record_to_document(where, record, encoding) if isinstance(record, dict)
+                       else InputError(where, "array item is not a JSON object"))
+            return
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue

@@ -8,7 +8,13 @@ settings)` -> `build_link(a, b, passages, outlets_present)`; `detect_reuse` runs
 from __future__ import annotations
 
 from .align import align_pair
-from .candidates import Candidates, anchors_from_postings, build_postings, candidate_pairs, group_anchors
+from .candidates import (
+           Candidates,
+           anchors_from_postings,
+           build_postings,
+           candidate_pairs,
+           group_anchors,
+)
 from .detect import build_link, detect_reuse, original_share
 from .fingerprint import Fingerprint, fingerprint
 from .settings import ReuseSettings

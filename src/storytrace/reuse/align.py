@@ -22,7 +22,6 @@ from .fingerprint import Fingerprint
 from .formula import is_formula
 from .settings import ReuseSettings
 
-
 # Longest region (tokens) verified in one Levenshtein call: bit-parallel edit distance
 # costs about n*m/64, so a book-length duplicate is verified as consecutive pieces instead.
 MAX_REGION = 4000

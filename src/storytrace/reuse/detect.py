@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from itertools import combinations
+from itertools import combinations, pairwise
 
 import numpy as np
 
@@ -55,7 +55,7 @@ def _chunks(cands: Candidates, n_chunks: int) -> list[tuple[int, int]]:
     cost = np.cumsum(np.diff(cands.offsets) + 50)
     cuts = np.searchsorted(cost, np.linspace(0, cost[-1], n_chunks + 1)[1:-1])
     bounds = np.unique(np.concatenate(([0], cuts, [len(cands)])))
-    return [(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi > lo]
+    return [(int(lo), int(hi)) for lo, hi in pairwise(bounds.tolist()) if hi > lo]
 
 
 def _align_all(fps, cands, settings, progress) -> list[tuple[int, list[Passage]]]:

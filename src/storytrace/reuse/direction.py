@@ -125,8 +125,9 @@ def infer_direction(a: Article, b: Article, a_coverage: float, b_coverage: float
         if credits and not other_credits:
             key = next(iter(credits))
             name = credits[key]
-            return ("common-source", f"{one.id} credits {name} for its account and {other.id} credits no "
-                    f"other source{_where(key, outlets_present)}", name)
+            evidence = (f"{one.id} credits {name} for its account and {other.id} credits no "
+                        f"other source{_where(key, outlets_present)}")
+            return "common-source", evidence, name
     if order:
         early, late, late_cov = (a, b, b_coverage) if order < 0 else (b, a, a_coverage)
         return "unknown", (f"{early.id} was published first, but only {late_cov:.0%} of {late.id} "

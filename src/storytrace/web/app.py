@@ -50,6 +50,9 @@ class WebUrls:
     def pair(self, a: str, b: str) -> str:
         return "/compare?" + urlencode({"a": a, "b": b})
 
+    def needs_js(self, a: str, b: str) -> bool:
+        return False
+
     @staticmethod
     def pair_id(a: str, b: str) -> str:
         return anchor("pair", "-".join(sorted((a, b))))

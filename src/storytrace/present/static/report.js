@@ -17,12 +17,10 @@
     for (var i = 0; i + 1 < chars.length; i += 2) foldMap.set(chars[i], chars[i + 1]);
     return foldMap;
   }
+  var FOLDABLE = /[\u2010-\u2027\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uff65]/g;
   function fold(text) {
     var map = loadFoldMap();
-    var s = text.normalize("NFKC").toLowerCase();
-    var out = "";
-    for (var ch of s) { var f = map.get(ch); out += f === undefined ? ch : f; }
-    return out;
+    return text.normalize("NFKC").toLowerCase().replace(FOLDABLE, function (ch) { return map.get(ch) || ch; });
   }
 
   /* ---- front page filters (static report: live, no reload) ---- */
@@ -71,46 +69,110 @@
     });
   }
 
-  /* ---- compare any two members (static report: pre-rendered pair, or plain texts) ---- */
-  function textOf(id) {
+  /* ---- side-by-side views drawn from compact segments (static report) ---- */
+  var pairsEl = document.getElementById("pairs-data");
+  var pairsData = pairsEl ? JSON.parse(pairsEl.textContent) : {};
+  var CLASSES = ["", "verbatim", "edited", "translated", "formula"];
+  var pendingPair = null;
+
+  function pairId(a, b) { return "pair-" + [a, b].sort().join("-").replace(/[^A-Za-z0-9_-]/g, "_"); }
+  function articleOf(id) {
     var d = document.querySelector('details.article[data-article="' + CSS.escape(id) + '"]');
-    return d ? { title: d.querySelector(".article-title").textContent, meta: d.querySelector(".meta").textContent,
-                 text: d.querySelector(".fulltext").textContent } : null;
+    return d && { title: d.querySelector(".article-title").textContent, meta: d.querySelector(".meta").textContent,
+                  text: d.querySelector(".fulltext").textContent, lang: d.querySelector(".fulltext").getAttribute("lang") };
   }
-  function plainColumn(art) {
-    var col = document.createElement("div"); col.className = "col";
-    var head = document.createElement("header");
-    var h = document.createElement("h3"); h.textContent = art.title; head.appendChild(h);
-    var m = document.createElement("p"); m.className = "meta"; m.textContent = art.meta; head.appendChild(m);
-    var body = document.createElement("div"); body.className = "text"; body.textContent = art.text;
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function column(art, segs, side, other, pid) {
+    var col = el("div", "col"); col.dataset.side = side;
+    var head = el("header"); head.appendChild(el("h3", "article-title", art.title)); head.appendChild(el("p", "meta", art.meta));
+    var body = el("div", "text"); if (art.lang) body.lang = art.lang;
+    var chars = Array.from(art.text), pos = 0, seen = {};
+    var total = segs.reduce(function (n, s) { return n + s[0]; }, 0);
+    if (total !== chars.length) segs = [[chars.length, -1, 0]];  /* text changed in transit: show it plain */
+    segs.forEach(function (s) {
+      var piece = chars.slice(pos, pos + s[0]).join(""); pos += s[0];
+      if (s[1] < 0) { body.appendChild(document.createTextNode(piece)); return; }
+      if (!seen[s[1]]) {
+        seen[s[1]] = true;
+        var num = el("a", "pnum", String(s[1] + 1));
+        num.id = pid + "-" + side + "-" + s[1]; num.href = "#" + pid + "-" + other + "-" + s[1]; num.dataset.p = s[1];
+        body.appendChild(num);
+      }
+      var mark = el("mark", "p-" + CLASSES[s[2] >> 1]); mark.dataset.p = s[1];
+      if (s[2] & 1) mark.appendChild(el(side === "a" ? "del" : "ins", "", piece)); else mark.textContent = piece;
+      body.appendChild(mark);
+    });
     col.appendChild(head); col.appendChild(body);
     return col;
   }
+  function renderPair(pid, data) {
+    var a = articleOf(data.a), b = articleOf(data.b);
+    if (!a || !b) return null;
+    var sec = el("section", "page pair-page"); sec.id = pid;
+    var crumbs = el("p", "crumbs");
+    if (data.event) { var back = el("a", "", "← Event"); back.href = "#event-" + data.event.replace(/[^A-Za-z0-9_-]/g, "_"); crumbs.appendChild(back); crumbs.appendChild(document.createTextNode(" · ")); }
+    var all = el("a", "", "All events"); all.href = "#front"; crumbs.appendChild(all);
+    sec.appendChild(crumbs); sec.appendChild(el("h2", "", "Side by side"));
+    var meta = el("p", "meta");
+    if (data.kind) {
+      meta.appendChild(el("span", "kind kind-" + data.kind, data.kind));
+      var words = " · " + data.passages + " shared passage" + (data.passages === 1 ? "" : "s");
+      Object.keys(data.counts).forEach(function (k) { words += " · " + data.counts[k] + " " + k; });
+      if (data.direction === "common-source") words += " · both from a common source" + (data.common_source ? ": " + data.common_source + " (not in the collection)" : "");
+      else if (data.direction === "a->b" || data.direction === "b->a") words += " · left is the source";
+      else words += " · direction unknown";
+      if (data.evidence) words += " · " + data.evidence;
+      meta.appendChild(document.createTextNode(words));
+    } else { meta.textContent = "No shared passages were found between these two articles."; }
+    sec.appendChild(meta);
+    var legend = document.getElementById("legend-passages");
+    if (legend) sec.appendChild(legend.content.cloneNode(true));
+    var cols = el("div", "pair-cols"); cols.dataset.pair = pid;
+    cols.appendChild(column(a, data.sa, "a", "b", pid)); cols.appendChild(column(b, data.sb, "b", "a", pid));
+    sec.appendChild(cols);
+    document.querySelector("main").appendChild(sec);
+    wirePair(cols);
+    return sec;
+  }
+  function plainPair(a, b) {
+    var ta = articleOf(a), tb = articleOf(b);
+    if (!ta || !tb) return null;
+    return { a: a, b: b, kind: null, counts: {}, sa: [[Array.from(ta.text).length, -1, 0]], sb: [[Array.from(tb.text).length, -1, 0]] };
+  }
+
+  /* ---- navigation (static report): one page shown at a time ---- */
+  function show() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var target = id ? document.getElementById(id) : null;
+    if (!target && id.indexOf("pair-") === 0) {
+      var data = pairsData[id] || (pendingPair && pairId(pendingPair[0], pendingPair[1]) === id ? plainPair(pendingPair[0], pendingPair[1]) : null);
+      if (data) target = renderPair(id, data);
+    }
+    var page = target ? (target.classList.contains("page") ? target : target.closest(".page")) : null;
+    page = page || document.getElementById("front");
+    document.querySelectorAll(".page.shown").forEach(function (p) { if (p !== page) p.classList.remove("shown"); });
+    page.classList.add("shown");
+    if (target && target.tagName === "DETAILS") { target.open = true; target.scrollIntoView(); }
+    else if (target && target !== page) { target.scrollIntoView({ block: "center" }); }
+    else { window.scrollTo(0, 0); }
+  }
   if (mode === "static") {
+    document.body.classList.add("js");
+    window.addEventListener("hashchange", show);
     document.querySelectorAll("form.compare-any").forEach(function (form) {
       form.addEventListener("submit", function (e) {
         e.preventDefault();
-        var a = form.a.value, b = form.b.value;
-        var id = "pair-" + [a, b].sort().join("-").replace(/[^A-Za-z0-9_-]/g, "_");
-        if (document.getElementById(id)) { location.hash = id; return; }
-        var cols = document.getElementById("adhoc-cols");
-        var left = textOf(a), right = textOf(b);
-        if (!cols || !left || !right) return;
-        cols.replaceChildren(plainColumn(left), plainColumn(right));
-        location.hash = "adhoc";
+        pendingPair = [form.a.value, form.b.value];
+        var id = pairId(form.a.value, form.b.value);
+        if (location.hash === "#" + id) show(); else location.hash = id;
       });
     });
   }
-
-  /* ---- navigation: open the article a link points to, start pages at the top ---- */
-  function onHash() {
-    var id = decodeURIComponent(location.hash.slice(1));
-    var target = id && document.getElementById(id);
-    if (target && target.tagName === "DETAILS") { target.open = true; target.scrollIntoView(); }
-    else if (target && target.classList.contains("page")) { window.scrollTo(0, 0); }
-  }
-  window.addEventListener("hashchange", onHash);
-  onHash();
 
   /* ---- side by side: linked passages and level scrolling ---- */
   function firstMarks(col) {
@@ -120,35 +182,52 @@
   }
   function topIn(col, el) { return el.getBoundingClientRect().top - col.getBoundingClientRect().top + col.scrollTop; }
   function anchors(src, dst) {
-    /* Piecewise-linear map from src scroll position to dst, through passages in src order
-       (keeping only those also in order in dst, so the map never runs backwards). */
-    var a = firstMarks(src), b = firstMarks(dst), pts = [[0, 0]];
-    var list = [];
+    /* Passages as (top in src, top in dst), in src order, keeping only those also in order
+       in dst, so the mapping never runs backwards. */
+    var a = firstMarks(src), b = firstMarks(dst), list = [], pts = [];
     a.forEach(function (m, p) { if (b.has(p)) list.push([topIn(src, m), topIn(dst, b.get(p))]); });
     list.sort(function (x, y) { return x[0] - y[0]; });
-    list.forEach(function (pt) { var last = pts[pts.length - 1]; if (pt[0] > last[0] && pt[1] > last[1]) pts.push(pt); });
-    var endS = src.scrollHeight, endD = dst.scrollHeight, last = pts[pts.length - 1];
-    if (endS > last[0] && endD > last[1]) pts.push([endS, endD]);
+    list.forEach(function (pt) { var last = pts[pts.length - 1]; if (!last || (pt[0] > last[0] && pt[1] > last[1])) pts.push(pt); });
     return pts;
   }
-  function mapY(pts, y) {
-    for (var i = 0; i + 1 < pts.length; i++) {
-      if (y < pts[i + 1][0]) return pts[i][1] + (y - pts[i][0]) * (pts[i + 1][1] - pts[i][1]) / (pts[i + 1][0] - pts[i][0]);
-    }
-    return pts[pts.length - 1][1];
+  function focusLine(col) {
+    /* The reading line moves from the top to the bottom of the column as it scrolls, so the
+       first and last passages can be brought level too. */
+    var range = Math.max(1, col.scrollHeight - col.clientHeight);
+    return col.scrollTop + col.clientHeight * Math.min(1, col.scrollTop / range);
   }
-  document.querySelectorAll(".pair-cols").forEach(function (pair) {
+  function offsetAt(pts, y) {
+    /* dst top minus src top, interpolated between passages: a passage on the reading line is exactly level. */
+    if (!pts.length) return null;
+    if (y <= pts[0][0]) return pts[0][1] - pts[0][0];
+    for (var i = 0; i + 1 < pts.length; i++) {
+      if (y < pts[i + 1][0]) {
+        var t = (y - pts[i][0]) / (pts[i + 1][0] - pts[i][0]);
+        return (1 - t) * (pts[i][1] - pts[i][0]) + t * (pts[i + 1][1] - pts[i + 1][0]);
+      }
+    }
+    var last = pts[pts.length - 1];
+    return last[1] - last[0];
+  }
+  function wirePair(pair) {
     var cols = pair.querySelectorAll(".col");
     if (cols.length !== 2) return;
     var ignore = new WeakMap();
     function sync(src, dst) {
       if (ignore.get(src)) { ignore.set(src, false); return; }
-      var focus = src.clientHeight / 3;
-      var y = mapY(anchors(src, dst), src.scrollTop + focus) - focus;
+      var offset = offsetAt(anchors(src, dst), focusLine(src));
+      if (offset === null) return;
+      var y = Math.max(0, src.scrollTop + offset);
       if (Math.abs(dst.scrollTop - y) > 1) { ignore.set(dst, true); dst.scrollTop = y; }
     }
     cols[0].addEventListener("scroll", function () { sync(cols[0], cols[1]); }, { passive: true });
     cols[1].addEventListener("scroll", function () { sync(cols[1], cols[0]); }, { passive: true });
+    function linked(e, on) {
+      var hit = e.target.closest && e.target.closest("mark[data-p]");
+      if (hit) pair.querySelectorAll('mark[data-p="' + hit.dataset.p + '"]').forEach(function (m) { m.classList.toggle("linked", on); });
+    }
+    pair.addEventListener("mouseover", function (e) { linked(e, true); });
+    pair.addEventListener("mouseout", function (e) { linked(e, false); });
     pair.addEventListener("click", function (e) {
       var hit = e.target.closest("mark[data-p], a.pnum");
       if (!hit) return;
@@ -163,7 +242,9 @@
         m.classList.add("flash"); setTimeout(function () { m.classList.remove("flash"); }, 1200);
       });
     });
-  });
+  }
+  document.querySelectorAll(".pair-cols").forEach(wirePair);
+  if (mode === "static") show();
 
   /* ---- web app: analysis progress ---- */
   var progress = document.getElementById("analysis-progress");
@@ -174,6 +255,7 @@
         .then(function (r) { return r.json(); })
         .then(function (s) {
           label.textContent = s.message || s.state;
+          bar.hidden = s.state !== "running";
           if (s.total) { bar.max = s.total; bar.value = s.done; } else { bar.removeAttribute("value"); }
           if (s.state === "running" || s.state === "queued") setTimeout(poll, 700);
           else if (s.state === "done" && progress.dataset.reload) location.reload();

@@ -1,0 +1,334 @@
+"""How cost grows with the corpus: the local engine vs Spark local[2], step by step.
+
+    python bench/scale.py [--sizes 1 2 4] [--engines local spark] [--reuse-only-sizes 8]
+
+Size 1 is the real week (/work/shared/corpus/zh-2021-02, 2,595 posts); size k adds k-1
+synthetic weeks derived from it (bench/scale_corpus.py: edited variants, script flips,
+paragraph shuffles and same-day combinations, each week under its own character cipher,
+so reuse and event density stay those of the real week). Each (engine, size) runs in a
+fresh subprocess and store; per step we print seconds, articles/second and the peak
+resident memory of the whole process tree (driver, workers, JVM), sampled from /proc.
+Then the log-log slope of time against articles per step and engine. Results go to
+bench/results/scale.md and bench/scale.svg. Generated text stays in --work (outside the
+repository). `--reuse-only-sizes` runs larger sizes through ingest and reuse only (the
+event steps hold dense n x n matrices and the encoder runs ~80 leads/s on one core).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / ".." / "shared" / "corpus" / "zh-2021-02"
+STEPS = ("ingest", "reuse", "embedding", "clustering", "translation")
+
+
+class TreeMemory:
+    """Peak RSS (MB) of this process and all its descendants, sampled every 0.2 s."""
+
+    def __init__(self) -> None:
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _tree_rss() -> float:
+        parents: dict[int, int] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as fh:
+                        parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+        tree, frontier = {os.getpid()}, [os.getpid()]
+        while frontier:
+            pid = frontier.pop()
+            for child, parent in parents.items():
+                if parent == pid and child not in tree:
+                    tree.add(child)
+                    frontier.append(child)
+        total = 0
+        for pid in tree:
+            try:
+                with open(f"/proc/{pid}/statm") as fh:
+                    total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            except (OSError, IndexError, ValueError):
+                continue
+        return total / 2**20
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            self.peak = max(self.peak, self._tree_rss())
+
+    def reset(self) -> float:
+        peak, self.peak = max(self.peak, self._tree_rss()), 0.0
+        return peak
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def _digest(store) -> str:
+    h = hashlib.blake2b(digest_size=6)
+    for link in store.reuse_links():
+        h.update(json.dumps(link.to_dict(), sort_keys=True, ensure_ascii=False).encode())
+    for event in store.events():
+        h.update(json.dumps(event.to_dict(), sort_keys=True, ensure_ascii=False).encode())
+    return h.hexdigest()
+
+
+def run_child(engine: str, size: int, work: Path, reuse_only: bool) -> dict:
+    """One (engine, size) run in this process; returns per-step seconds and peak MB."""
+    import shutil
+
+    from storytrace.store import Store
+
+    inputs = [str(CORPUS)] + [str(work / "synth" / f"part{p:02d}") for p in range(1, size)]
+    db = work / f"{engine}-{size}.db"
+    for path in (db, Path(str(db) + "-wal"), Path(str(db) + "-shm")):
+        path.unlink(missing_ok=True)
+    shutil.rmtree(str(db) + ".spark", ignore_errors=True)
+    mem = TreeMemory()
+    steps: dict[str, dict] = {}
+
+    def record(name: str, seconds: float) -> None:
+        steps[name] = {"seconds": round(seconds, 2), "peak_mb": round(mem.reset(), 1)}
+
+    with Store(db) as store:
+        t = time.perf_counter()
+        if engine == "spark":
+            from storytrace.engines.spark import ingest_spark
+            from storytrace.engines.spark_session import get_spark
+
+            get_spark("local[2]")
+            record("session", time.perf_counter() - t)
+            t = time.perf_counter()
+            summary = ingest_spark(inputs, store, master="local[2]")
+        else:
+            from storytrace.ingest import ingest
+
+            summary = ingest(inputs, store)
+        record("ingest", time.perf_counter() - t)
+        if engine == "spark":
+            _analyze_spark(store, record, reuse_only)
+        else:
+            _analyze_local(store, record, reuse_only)
+        result = {"engine": engine, "size": size, "articles": store.count_articles(),
+                  "stored": summary.stored, "links": len(store.reuse_links()),
+                  "events": len(store.events()), "digest": _digest(store), "steps": steps}
+    mem.stop()
+    return result
+
+
+def _analyze_local(store, record, reuse_only: bool) -> None:
+    """`engines.local.run_analysis`, with the embedding timed apart from the clustering."""
+    from storytrace.engines.local import REUSE_KINDS
+    from storytrace.events import cluster_events, infer_missing_years, translation_links
+    from storytrace.events.encoder import embed_cached, get_encoder
+    from storytrace.events.signals import lead_text
+    from storytrace.reuse import detect_reuse
+
+    articles = store.articles()
+    t = time.perf_counter()
+    store.replace_reuse(detect_reuse(articles), kinds=REUSE_KINDS)
+    record("reuse", time.perf_counter() - t)
+    if reuse_only:
+        return
+    links = [l for l in store.reuse_links() if l.kind != "translation"]
+    t = time.perf_counter()
+    embed_cached([lead_text(a) for a in articles], get_encoder(), store)
+    record("embedding", time.perf_counter() - t)
+    t = time.perf_counter()
+    events = cluster_events(articles, links, store=store, existing=store.events())
+    updated = infer_missing_years(articles, events)
+    if updated:
+        store.update_articles(updated)
+    store.replace_events(events)
+    record("clustering", time.perf_counter() - t)
+    t = time.perf_counter()
+    store.replace_reuse(translation_links(store.articles(), store.events(), store=store), kinds=["translation"])
+    record("translation", time.perf_counter() - t)
+
+
+def _analyze_spark(store, record, reuse_only: bool) -> None:
+    """`engines.spark.analyze_spark` itself, its steps timed through its `timings` hook."""
+    from storytrace.engines.local import REUSE_KINDS
+    from storytrace.engines.spark import analyze_spark, spark_reuse_links
+    from storytrace.engines.spark_session import get_spark
+    from storytrace.engines.spark_stages import StageDir, work_dir_for
+
+    if reuse_only:
+        t = time.perf_counter()
+        spark = get_spark("local[2]")
+        links = spark_reuse_links(spark, StageDir(spark, work_dir_for(store.path)), store.articles())
+        store.replace_reuse(links, kinds=REUSE_KINDS)
+        record("reuse", time.perf_counter() - t)
+        return
+    timings: dict[str, float] = {}
+
+    def progress(description: str, total):
+        def advance(n: int = 1) -> None:
+            name = description.split(" (spark)")[0]
+            if description.endswith("(spark)") and name in timings:
+                record(name, timings[name])
+        return advance
+
+    analyze_spark(store, master="local[2]", timings=timings, progress=progress)
+
+
+def slope(points: list[tuple[float, float]]) -> float | None:
+    """Least-squares slope of log(seconds) against log(articles)."""
+    pts = [(math.log(n), math.log(s)) for n, s in points if n > 0 and s > 0]
+    if len(pts) < 2:
+        return None
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    var = sum((x - mx) ** 2 for x, _ in pts)
+    return sum((x - mx) * (y - my) for x, y in pts) / var if var else None
+
+
+def write_svg(results: list[dict], path: Path) -> None:
+    """A tiny log-log chart (seconds vs articles), one line per engine and step."""
+    series: dict[str, list[tuple[int, float]]] = {}
+    for r in results:
+        for step, v in r["steps"].items():
+            if step != "session" and v["seconds"] > 0:
+                series.setdefault(f"{r['engine']} {step}", []).append((r["articles"], v["seconds"]))
+    xs = [n for pts in series.values() for n, _ in pts]
+    ys = [s for pts in series.values() for _, s in pts]
+    if not xs:
+        return
+    x0, x1 = math.log10(min(xs)) - 0.05, math.log10(max(xs)) + 0.05
+    y0, y1 = math.log10(min(ys)) - 0.1, math.log10(max(ys)) + 0.1
+    w, h, m = 760, 440, 60
+    px = lambda n: m + (math.log10(n) - x0) / (x1 - x0 or 1) * (w - 2 * m - 160)  # noqa: E731
+    py = lambda s: h - m - (math.log10(s) - y0) / (y1 - y0 or 1) * (h - 2 * m)  # noqa: E731
+    colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+              "#bcbd22", "#17becf"]
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="11">',
+           f'<rect width="{w}" height="{h}" fill="white"/>',
+           f'<text x="{m}" y="20" font-size="13">storytrace: seconds per step vs articles (log-log)</text>',
+           f'<line x1="{m}" y1="{h - m}" x2="{w - m - 160}" y2="{h - m}" stroke="black"/>',
+           f'<line x1="{m}" y1="{m}" x2="{m}" y2="{h - m}" stroke="black"/>']
+    for n in sorted(set(xs)):
+        out.append(f'<text x="{px(n):.0f}" y="{h - m + 15}" text-anchor="middle">{n}</text>')
+    for e in range(math.floor(y0), math.ceil(y1) + 1):
+        if y0 <= e <= y1:
+            out.append(f'<text x="{m - 5}" y="{py(10 ** e):.0f}" text-anchor="end">{10 ** e:g}s</text>')
+    for k, (name, pts) in enumerate(sorted(series.items())):
+        color = colors[k % len(colors)]
+        dash = ' stroke-dasharray="5,3"' if name.startswith("spark") else ""
+        coords = " ".join(f"{px(n):.1f},{py(s):.1f}" for n, s in sorted(pts))
+        out.append(f'<polyline points="{coords}" fill="none" stroke="{color}" stroke-width="2"{dash}/>')
+        out.append(f'<text x="{w - m - 150}" y="{m + 14 * k}" fill="{color}">{name}</text>')
+    out.append("</svg>")
+    path.write_text("\n".join(out), encoding="utf-8")
+
+
+def write_markdown(results: list[dict], path: Path, command: str) -> str:
+    lines = ["# Scale: local engine vs Spark local[2]", "", f"Command: `{command}`", "",
+             f"Machine: {os.cpu_count()} cores; other jobs may have shared it (times are wall clock).", "",
+             "| engine | size | articles | links | events | step | seconds | articles/s | peak MB (tree) |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        for step, v in r["steps"].items():
+            rate = r["articles"] / v["seconds"] if v["seconds"] else float("inf")
+            lines.append(f"| {r['engine']} | {r['size']}x | {r['articles']} | {r['links']} | {r['events']} | "
+                         f"{step} | {v['seconds']} | {rate:.0f} | {v['peak_mb']} |")
+    lines += ["", "Log-log slope of seconds against articles (1.0 = linear):", "",
+              "| engine | step | sizes | slope |", "|---|---|---|---|"]
+    for engine in sorted({r["engine"] for r in results}):
+        for step in ("ingest", "reuse", "embedding", "clustering", "translation", "total"):
+            pts = [(r["articles"], _total(r) if step == "total" else r["steps"].get(step, {}).get("seconds", 0))
+                   for r in results if r["engine"] == engine and (step in r["steps"] or step == "total")]
+            pts = [p for p in pts if p[1]]
+            value = slope(pts)
+            if value is not None:
+                sizes = ", ".join(str(n) for n, _ in pts)
+                lines.append(f"| {engine} | {step} | {sizes} | {value:.2f} |")
+    lines += ["", "Same results (digest of reuse links + events) per size:", ""]
+    for size in sorted({r["size"] for r in results}):
+        digests = {r["engine"]: r["digest"] for r in results if r["size"] == size}
+        lines.append(f"- {size}x: " + ", ".join(f"{e} {d}" for e, d in sorted(digests.items()))
+                     + (" (identical)" if len(set(digests.values())) == 1 else " (DIFFERENT)"))
+    text = "\n".join(lines) + "\n"
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def _total(r: dict) -> float:
+    return sum(v["seconds"] for k, v in r["steps"].items())
+
+
+def prepare(work: Path, parts: int) -> None:
+    """Ingest the real week once (local engine) and derive `parts` synthetic weeks from it."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from scale_corpus import Seed, write_enlargement
+
+    from storytrace.ingest import ingest
+    from storytrace.store import Store
+
+    work.mkdir(parents=True, exist_ok=True)
+    if parts <= 0:
+        return
+    with Store(work / "base.db") as store:
+        if not store.count_articles():
+            ingest([str(CORPUS)], store)
+        seeds = [Seed(a.title, a.text, (a.published or "2021-02-05")[:10], a.outlet or "SYN")
+                 for a in store.articles()]
+    write_enlargement(seeds, work / "synth", parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--reuse-only-sizes", type=int, nargs="*", default=[])
+    parser.add_argument("--engines", nargs="+", default=["local", "spark"])
+    parser.add_argument("--work", type=Path, default=Path("/tmp/storytrace-scale"))
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "scale.md")
+    parser.add_argument("--svg", type=Path, default=REPO / "bench" / "scale.svg")
+    parser.add_argument("--child", nargs=3, metavar=("ENGINE", "SIZE", "REUSE_ONLY"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        engine, size, reuse_only = args.child
+        print(json.dumps(run_child(engine, int(size), args.work, reuse_only == "1")), flush=True)
+        return 0
+    if not CORPUS.is_dir():
+        print(f"corpus not found at {CORPUS}", file=sys.stderr)
+        return 2
+    plan = [(s, False) for s in args.sizes] + [(s, True) for s in args.reuse_only_sizes]
+    prepare(args.work, max(s for s, _ in plan) - 1)
+    results: list[dict] = []
+    text = ""
+    command = "python bench/scale.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    for size, reuse_only in plan:
+        for engine in args.engines:
+            proc = subprocess.run([sys.executable, __file__, "--work", str(args.work), "--child", engine,
+                                   str(size), "1" if reuse_only else "0"],
+                                  capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+            lines = [l for l in proc.stdout.splitlines() if l.startswith("{")]
+            if proc.returncode or not lines:
+                print(f"{engine} {size}x failed:\n{proc.stderr[-3000:]}", file=sys.stderr)
+                continue
+            result = json.loads(lines[-1])
+            result["reuse_only"] = reuse_only
+            results.append(result)
+            print(json.dumps(result), flush=True)
+            text = write_markdown(results, args.out, command)
+            write_svg(results, args.svg)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
