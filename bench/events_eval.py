@@ -125,16 +125,23 @@ def main() -> None:
         t, s = best_over(esim, ids, gold, np.arange(0.80, 0.97, 0.005))
         print(fmt(f"baseline: embeddings only ({encoder.name}), average link", s, f"best threshold {t:.3f}"))
 
-        thresholds = np.arange(0.30, 0.75, 0.025) if args.sweep else [EventSettings().threshold]
-        for threshold in thresholds:
-            started = time.perf_counter()
-            events = cluster_events(articles, [], store=store, encoder=encoder,
-                                    settings=EventSettings(threshold=float(threshold)))
-            took = time.perf_counter() - started
-            pred = {a: e.id for e in events for a in e.articles}
-            s = bcubed(pred, gold) + pairwise(pred, gold)
-            print(fmt("storytrace events (no reuse links)", s,
-                      f"threshold {threshold:.3f}, {len(events)} events, {took:.1f}s (vectors cached)"))
+        runs = [("storytrace events (no reuse links)", [])]
+        try:
+            from storytrace.reuse import detect_reuse
+
+            runs.append(("storytrace events (with detect_reuse links)", detect_reuse(articles)))
+        except ImportError:
+            pass
+        thresholds = np.arange(0.50, 0.90, 0.05) if args.sweep else [EventSettings().threshold]
+        for name, links in runs:
+            for threshold in thresholds:
+                started = time.perf_counter()
+                events = cluster_events(articles, links, store=store, encoder=encoder,
+                                        settings=EventSettings(threshold=float(threshold)))
+                took = time.perf_counter() - started
+                pred = {a: e.id for e in events for a in e.articles}
+                s = bcubed(pred, gold) + pairwise(pred, gold)
+                print(fmt(name, s, f"threshold {threshold:.2f}, {len(events)} events, {took:.1f}s (vectors cached)"))
 
 
 if __name__ == "__main__":

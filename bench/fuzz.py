@@ -1,5 +1,6 @@
 """Coverage-guided fuzzing (atheris / libFuzzer) of every reader, the normalizer and the aligner.
 
+    pip install -e '.[fuzz]'                          # atheris (libFuzzer for Python)
     python bench/fuzz.py --seconds 30                 # every target, 30 s each
     python bench/fuzz.py --seconds 60 --targets warc,zip
 
@@ -18,7 +19,6 @@ import hashlib
 import io
 import json
 import logging
-import os
 import re
 import subprocess
 import sys

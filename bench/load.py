@@ -168,7 +168,6 @@ async def load(base: str, urls: list[str], upload: dict | None, clients: int, se
         tasks = [reader(client, urls, deadline, random.Random(i), samples, errors) for i in range(clients)]
         tasks.append(writer(client, base, upload, max_seconds, log))
         await asyncio.gather(*tasks)
-        elapsed = time.monotonic() - started
     busy_from, busy_to = log.pop("busy_from", None), log.pop("busy_to", deadline)
     during = [s for s in samples if busy_from and busy_from <= s[2] <= busy_to]
     quiet = [s for s in samples if not (busy_from and busy_from <= s[2] <= busy_to)]

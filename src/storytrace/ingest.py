@@ -146,9 +146,25 @@ class _Normalizer:
         return lambda: (result for future in futures for result in future.result())
 
 
-def _windows(items: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(items)
-    while window := list(islice(iterator, size)):
+WINDOW_BYTES = 64 * 1024 * 1024   # bounds memory: two windows are in flight at most
+
+
+def _windows(items: Iterable, size: int, max_chars: int | None = None) -> Iterator[list]:
+    """Consecutive lists of at most `size` items and, if given, about `max_chars` of content."""
+    if max_chars is None:
+        iterator = iter(items)
+        while window := list(islice(iterator, size)):
+            yield window
+        return
+    window: list = []
+    chars = 0
+    for item in items:
+        window.append(item)
+        chars += len(getattr(item, "content", "") or "")
+        if len(window) >= size or chars >= max_chars:
+            yield window
+            window, chars = [], 0
+    if window:
         yield window
 
 
@@ -160,7 +176,7 @@ def ingest(inputs: list[str], store: Store, *, workers: int = 2, progress: Progr
     _ensure_tables(store)
     with _Normalizer(workers) as normalizer:
         pending = None
-        for window in _windows(iter_documents(list(inputs)), WINDOW):
+        for window in _windows(iter_documents(list(inputs)), WINDOW, WINDOW_BYTES):
             summary.read += len(window)
             errors = [item for item in window if isinstance(item, InputError)]
             docs = [item for item in window if isinstance(item, RawDocument)]

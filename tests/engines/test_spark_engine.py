@@ -99,27 +99,41 @@ def test_examples_same_results_as_local_engine(spark, tmp_path):
     _assert_same(local, spark_result, lf, sf)
 
 
-def test_bad_inputs_are_reported_and_rerun_resumes(spark, tmp_path):
+def test_spark_submit_entry_point_reports_bad_inputs_and_resumes(spark, tmp_path):
     from storytrace.engines.spark import analyze_spark, ingest_spark
+    from storytrace.spark_submit import main
     from storytrace.store import Store
 
-    good = tmp_path / "in" / "story.md"
-    good.parent.mkdir()
-    good.write_text("---\ntitle: 河港新桥今日通车\ndate: 2024-03-05\n---\n\n"
-                    "市政府今日宣布，跨越河港的新桥正式通车，全长一千二百米，预计每日车流两万辆。\n\n"
-                    "工程历时三年，总造价十八亿元，沿线居民表示出行时间将大为缩短。\n", encoding="utf-8")
-    (tmp_path / "in" / "broken.html").write_bytes(b"\x00\x01\x02 not an article \xff\xfe")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "story.md").write_text(
+        "---\ntitle: 河港新桥今日通车\ndate: 2024-03-05\n---\n\n"
+        "市政府今日宣布，跨越河港的新桥正式通车，全长一千二百米，预计每日车流两万辆。\n\n"
+        "工程历时三年，总造价十八亿元，沿线居民表示出行时间将大为缩短。\n", encoding="utf-8")
+    (folder / "broken.md").write_text("---\ntitle: [unclosed\n---\nbody\n", encoding="utf-8")
     missing = str(tmp_path / "nope" / "missing.txt")
-    with Store(tmp_path / "s.db") as st:
-        summary = ingest_spark([str(tmp_path / "in"), missing], st, master="local[2]")
-        assert summary.stored == 1
-        assert summary.failed >= 1
-        assert any(e.path == missing and e.reason for e in summary.errors)
-        first = analyze_spark(st, master="local[2]")
-        assert first.articles == 1 and first.events == 1
+    out = tmp_path / "out"
+    assert main([str(folder), missing, "--out", str(out), "--no-report"]) == 1   # inputs failed
+    errors = [json.loads(line) for line in (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {e["path"] for e in errors} == {missing, str(folder / "broken.md")}
+    assert all(e["reason"] for e in errors)
+    articles = (out / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(articles) == 1 and "河港新桥" in articles[0]
+    assert len((out / "events.jsonl").read_text(encoding="utf-8").splitlines()) == 1
+
+    with Store(out / "storytrace.db") as st:
         again = analyze_spark(st, master="local[2]")
-        assert set(again.skipped_stages) >= {"reuse", "events", "translation"}
-        assert (again.articles, again.events, again.reuse_links) == \
-            (first.articles, first.events, first.reuse_links)
-        rerun = ingest_spark([str(tmp_path / "in")], st, master="local[2]")
-        assert rerun.stored == 0
+        assert set(again.skipped_stages) == {"reuse", "events", "translation"}
+        assert (again.articles, again.events) == (1, 1)
+        rerun = ingest_spark([str(folder)], st, master="local[2]")
+        assert (rerun.stored, rerun.resumed) == (0, 1)
+
+
+def test_spark_submit_parses_arguments():
+    from storytrace.spark_submit import parse_args
+
+    args = parse_args(["a.html", "dir/", "--out", "o", "--master", "local[4]", "--force"])
+    assert args.inputs == ["a.html", "dir/"] and str(args.out) == "o"
+    assert args.master == "local[4]" and args.force and not args.no_report
+    with pytest.raises(SystemExit):
+        parse_args(["a.html"])             # --out is required

@@ -52,6 +52,20 @@ def test_incremental_attaches_new_articles_and_keeps_existing_ids(stories, encod
         before = cluster_events(early, [], store=store, encoder=encoder)
         after = cluster_events(articles, [], store=store, existing=before, encoder=encoder)
     assert _partition(after) == _gold_partition(gold)
+    # Adding only an August article leaves the March events as they were, unread.
+    august = [a for a in articles if a.id != "ed-en"]
+    base = cluster_events(august, [], encoder=encoder)
+    counted = []
+
+    def progress(description, total):
+        counted.append((description, total))
+        return lambda n=1: None
+
+    again = cluster_events(articles, [], existing=base, encoder=encoder, progress=progress)
+    assert _partition(again) == _gold_partition(gold)
+    assert ("event signals", 5) in counted   # ec-hans, ec-vi, ec-en, ed-hant, ed-en; not the 6 March ones
+    march = next(e for e in base if "ea-vi" in e.articles)
+    assert next(e for e in again if e.id == march.id) is march
     old_ids = {e.id for e in before}
     ea = next(e for e in after if "ea-en" in e.articles)
     assert ea.id in old_ids
@@ -80,3 +94,17 @@ def test_empty_input_and_strict_threshold(stories, encoder):
     assert cluster_events([], []) == []
     strict = cluster_events(articles, [], encoder=encoder, settings=EventSettings(threshold=5.0))
     assert len(strict) == len(articles)
+
+
+def test_odd_articles_do_not_crash(encoder):
+    odd = [
+        Article(id="e1", source_path="e1", title="", text=""),
+        Article(id="e2", source_path="e2", title="只有标题", text="", published="not a date"),
+        Article(id="e3", source_path="e3", title="Date only", text="x " * 5000, published="--02-30",
+                published_precision="month-day"),
+        Article(id="e4", source_path="e4", title="<script>alert(1)</script>", text="13/45/2020 99月99日",
+                language=None, published="2021-02-05 09:23:27+08:00"),
+    ]
+    events = cluster_events(odd, [ReuseLink(a="e1", b="missing", kind="reprint", a_coverage=1, b_coverage=1)],
+                            encoder=encoder)
+    assert sorted(a for e in events for a in e.articles) == ["e1", "e2", "e3", "e4"]

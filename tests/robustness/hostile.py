@@ -43,7 +43,7 @@ class HostileCorpus:
         return [c for c in self.cases if c.expect == expect]
 
 
-def _zeros_deflated_zip(path: Path, member: str, size: int) -> None:
+def zip_bomb(path: Path, member: str, size: int) -> None:
     """A zip whose one member inflates to `size` zero bytes (~1000:1), written in chunks."""
     chunk = bytes(MiB)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
@@ -52,7 +52,7 @@ def _zeros_deflated_zip(path: Path, member: str, size: int) -> None:
                 fh.write(chunk)
 
 
-def _zeros_gzip(path: Path, size: int) -> None:
+def gzip_bomb(path: Path, size: int) -> None:
     chunk = bytes(MiB)
     with gzip.open(path, "wb", compresslevel=9) as fh:
         for _ in range(size // MiB):
@@ -134,9 +134,9 @@ def build_hostile_corpus(root: Path, *, huge_bytes: int = 200 * MiB,
     add(Case("odd-deep.html", "accounted", f"{nested_depth:,} nested <div>s"))
 
     # ---- bombs --------------------------------------------------------------------
-    _zeros_deflated_zip(root / "bad-bomb.zip", "bomb-member.html", bomb_bytes)
+    zip_bomb(root / "bad-bomb.zip", "bomb-member.html", bomb_bytes)
     add(Case("bad-bomb.zip", "fail", f"zip member inflating to {bomb_bytes // MiB} MB"))
-    _zeros_gzip(root / "bad-bomb.html.gz", bomb_bytes)
+    gzip_bomb(root / "bad-bomb.html.gz", bomb_bytes)
     add(Case("bad-bomb.html.gz", "fail", f"gzip inflating to {bomb_bytes // MiB} MB"))
     with zipfile.ZipFile(root / "bad-nested-bomb.zip", "w", zipfile.ZIP_STORED) as zf:
         for i in range(8):                      # the same 1 MB bomb eight times: 8 GB inflated

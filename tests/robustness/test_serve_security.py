@@ -86,7 +86,8 @@ def server(data_dir: Path):
 
 def _listening(pid: int) -> list[tuple[str, int]]:
     """(address, port) of every listening TCP socket the process (or its children) owns."""
-    pids = [pid] + [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [pid] + ([int(p) for p in children.read_text().split()] if children.exists() else [])
     inodes = set()
     for p in pids:
         for fd in Path(f"/proc/{p}/fd").iterdir():
@@ -139,23 +140,25 @@ def test_oversized_upload_is_refused_with_413_and_not_kept(server, data_dir: Pat
     from storytrace.web.uploads import MAX_UPLOAD_BYTES
 
     base, _ = server
+    before = set((data_dir / "uploads").iterdir())
     body = b"a" * (MAX_UPLOAD_BYTES + 1024 * 1024)
     r = httpx.post(base + "/add/upload", files={"files": ("big.txt", body, "text/plain")},
                    follow_redirects=False, timeout=120)
     assert r.status_code == 413, (r.status_code, r.headers.get("location"))
-    assert list((data_dir / "uploads").iterdir()) == []
+    assert set((data_dir / "uploads").iterdir()) == before
 
 
 def test_huge_declared_body_is_refused_before_it_is_read(server, data_dir: Path):
     """1 GB announced, 64 KB sent: the answer (413) must come without waiting for the rest."""
     _, port = server
+    before = set((data_dir / "uploads").iterdir())
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(b"POST /add/upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                      b"Content-Type: multipart/form-data; boundary=xyz\r\n"
                      b"Content-Length: 1073741824\r\n\r\n--xyz\r\n" + b"a" * 65536)
         head = sock.recv(4096)
     assert head.startswith(b"HTTP/1.1 413"), head[:200]
-    assert list((data_dir / "uploads").iterdir()) == []
+    assert set((data_dir / "uploads").iterdir()) == before
 
 
 def test_upload_with_a_path_in_its_name_stays_in_the_upload_folder(server, data_dir: Path):
@@ -170,6 +173,39 @@ def test_upload_with_a_path_in_its_name_stays_in_the_upload_folder(server, data_
     deadline = time.monotonic() + 60      # let the ingest job it started finish before other tests
     while time.monotonic() < deadline and httpx.get(base + "/api/analysis").json().get("state") == "running":
         time.sleep(0.3)
+
+
+def test_uploaded_zip_bomb_is_reported_and_the_good_file_beside_it_stored(server, tmp_path: Path):
+    """Hostile files arriving through the app: the job reports them, the server keeps serving."""
+    import io
+    import zipfile
+
+    from hostile import zip_bomb
+
+    base, _ = server
+    bomb = tmp_path / "upload-bomb.zip"
+    zip_bomb(bomb, "inflate-me.html", 256 * 1024 * 1024)
+    good = io.BytesIO()
+    with zipfile.ZipFile(good, "w") as zf:
+        zf.writestr("fine.txt", "Kestrel Bay ferry resumes\n\n" + "The Kestrel Bay ferry resumed on Monday. " * 10)
+    r = httpx.post(base + "/add/upload", follow_redirects=False, timeout=60, files=[
+        ("files", ("bomb.zip", bomb.read_bytes(), "application/zip")),
+        ("files", ("good.zip", good.getvalue(), "application/zip")),
+        ("files", ("zero.html", b"", "text/html"))])
+    assert r.status_code == 303 and "error=" in r.headers["location"]      # the empty file is refused up front
+    r = httpx.post(base + "/add/upload", follow_redirects=False, timeout=60, files=[
+        ("files", ("bomb.zip", bomb.read_bytes(), "application/zip")),
+        ("files", ("good.zip", good.getvalue(), "application/zip"))])
+    assert r.status_code == 303 and "added=2" in r.headers["location"], r.headers.get("location")
+    deadline = time.monotonic() + 120
+    while (state := httpx.get(base + "/api/analysis").json())["state"] == "running":
+        assert time.monotonic() < deadline, "job did not finish"
+        assert httpx.get(base + "/api/events", timeout=30).status_code == 200   # still serving
+        time.sleep(0.3)
+    assert state["state"] == "done", state
+    assert any("inflate-me.html" in e["path"] and e["reason"] for e in state["errors"]), state["errors"]
+    hits = httpx.get(base + "/api/articles", params={"q": "Kestrel Bay"}).json()
+    assert hits, "the good file uploaded beside the bomb was not stored"
 
 
 TRAVERSALS = [

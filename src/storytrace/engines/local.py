@@ -38,7 +38,7 @@ def run_analysis(store: Store, *, force: bool = False, progress=None):
 
     fp = _fingerprint(ids, "events")
     if force or store.stage_fingerprint("events") != fp:
-        events = cluster_events(articles, links, store=store, existing=store.events(),
+        events = cluster_events(articles, links, store=store, existing=None if force else store.events(),
                                 progress=progress)
         updated = infer_missing_years(articles, events)
         if updated:

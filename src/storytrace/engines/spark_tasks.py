@@ -1,8 +1,8 @@
 """What Spark executors run: thin loops that call the pipeline's own pure step functions.
 
-Every function here takes an iterator of Arrow record batches (`mapInArrow`) or of rows
-(`mapPartitions`) and yields the same, so the only Spark-specific code is the conversion
-at the edge. No analysis rule lives here: reading, normalizing, fingerprinting, anchor
+Every function here takes Arrow record batches (`mapInArrow`), rows (`mapPartitions`) or
+pandas frames (`cogroup(...).applyInPandas`) and returns the same kind, with an explicit
+schema, so the only Spark-specific code is the conversion at the edge. No analysis rule lives here: reading, normalizing, fingerprinting, anchor
 generation, alignment, link building and embedding are the functions the local engine
 calls (`storytrace.read`, `.normalize`, `.reuse.*`, `.events.*`).
 

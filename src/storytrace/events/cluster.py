@@ -7,7 +7,9 @@ of the "score ≥ threshold" graph, so we cluster each component alone (exact, a
 
 Incremental: articles already in `existing` events stay where they are; new articles are
 clustered among themselves, then each new group joins the existing event it averages best
-with (if that clears the threshold) or opens a new event. Results never depend on input
+with (if that clears the threshold) or opens a new event. Only existing events with a
+member published within `max_days` of a new article are read at all; the rest come back
+untouched, so an incremental run costs the time window, not the store. Results never depend on input
 order: articles are sorted by (publication, id) first. Across batches, an article's event is
 fixed when it arrives, so feeding a corpus in batches can differ from one run over all of
 it only for groups that would have formed from articles split over batches; ties between
@@ -68,6 +70,9 @@ def cluster_events(articles: list[Article], links: list[ReuseLink], *, store=Non
     articles = sorted({a.id: a for a in articles}.values(), key=_sort_key)
     if not articles:
         return []
+    untouched, articles, existing = _split_by_time(articles, existing or [], settings)
+    if not articles:
+        return sorted(untouched, key=lambda e: e.id)
     encoder = encoder if encoder is not None else get_encoder()
     if isinstance(encoder, str):
         encoder = get_encoder(encoder)
@@ -111,8 +116,42 @@ def cluster_events(articles: list[Article], links: list[ReuseLink], *, store=Non
                                   member_articles, signals=[signals[i] for i in members],
                                   score=evidence.score[np.ix_(members, members)],
                                   reasons={**reasons, **new_reasons}))
+    events.extend(untouched)
     events.sort(key=lambda e: e.id)
     return events
+
+
+def _split_by_time(articles: list[Article], existing: list[Event], settings: EventSettings):
+    """(events left as they are, articles to cluster, existing events they may join).
+
+    Why: an incremental run must not redo the whole store. New articles can only join events
+    with a member published within `max_days` of them (a wider gap is a veto), so every
+    other stored event is returned untouched, and memory follows the time window, not the
+    store. Without full publication dates we cannot bound anything and take all."""
+    from .signals import parse_published
+
+    by_id = {a.id: a for a in articles}
+    existing = [e for e in existing if any(a in by_id for a in e.articles)]
+    placed = {a for e in existing for a in e.articles if a in by_id}
+    fresh = [a for a in articles if a.id not in placed]
+    if not existing:
+        return [], articles, []
+    if not fresh:
+        return existing, [], []
+    fresh_days = [parse_published(a.published)[0] for a in fresh]
+    if any(d is None for d in fresh_days):
+        return [], articles, existing
+    low = min(fresh_days).toordinal() - settings.max_days
+    high = max(fresh_days).toordinal() + settings.max_days
+
+    def near(event: Event) -> bool:
+        days = [parse_published(by_id[a].published)[0] for a in event.articles if a in by_id]
+        return any(d is None or low <= d.toordinal() <= high for d in days)
+
+    nearby = [e for e in existing if near(e)]
+    untouched = [e for e in existing if not near(e)]
+    keep = {a for e in nearby for a in e.articles} | {a.id for a in fresh}
+    return untouched, [a for a in articles if a.id in keep], nearby
 
 
 def _best_existing(group: list[int], kept: list, score: np.ndarray, threshold: float) -> int | None:
