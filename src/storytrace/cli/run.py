@@ -5,24 +5,9 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from .common import StoreOption, app, console, open_existing, progress_bars, store_path
-
-
-def _print_ingest_summary(summary) -> None:
-    table = Table(title="Ingest")
-    for col in ("read", "stored", "skipped as duplicate", "failed"):
-        table.add_column(col, justify="right")
-    table.add_row(str(summary.read), str(summary.stored), str(summary.duplicates), str(summary.failed))
-    console.print(table)
-    for err in summary.errors[:20]:
-        line = Text("failed ", style="red")
-        line.append(f"{err.path}: {err.reason}")
-        console.print(line, highlight=False)
-    if len(summary.errors) > 20:
-        console.print(f"... and {len(summary.errors) - 20} more (see errors.jsonl)")
+from .ingest import print_summary
 
 
 @app.command()
@@ -52,7 +37,7 @@ def run(
         errors_to_jsonl(summary.errors, out / "errors.jsonl")
         result = analyze(st, engine=engine, progress=bars, spark_master=spark_master)
         written = write_outputs(st, out, report=not no_report)
-    _print_ingest_summary(summary)
+    print_summary(summary)
     console.print(f"Analysis: {result.articles} articles, {result.events} events, "
                   f"{result.reuse_links} reuse links, {result.translation_links} translation links")
     for p in written:
