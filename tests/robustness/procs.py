@@ -16,6 +16,25 @@ from pathlib import Path
 
 CLI = [sys.executable, "-c", "import sys; from storytrace.cli import main; sys.argv[0] = 'storytrace'; main()"]
 
+# Linux carries a process's peak RSS across fork+exec, so a CLI started straight from a big
+# test runner would report the runner's own peak. A small launcher forks the CLI instead and
+# writes the CLI's peak (its workers included) to a file.
+_LAUNCHER = """
+import os, signal, sys
+rss_path, argv = sys.argv[1], sys.argv[2:]
+pid = os.fork()
+if pid == 0:
+    os.execv(argv[0], argv)
+_, status, usage = os.wait4(pid, 0)
+with open(rss_path, "w") as fh:
+    fh.write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+if code < 0:
+    signal.signal(-code, signal.SIG_DFL)
+    os.kill(os.getpid(), -code)
+sys.exit(code)
+"""
+
 
 @dataclass
 class Finished:
@@ -38,8 +57,8 @@ def start_cli(args: list[str], log_dir: Path, cwd: Path | None = None) -> tuple[
     log_dir.mkdir(parents=True, exist_ok=True)
     out_path, err_path = log_dir / "stdout.txt", log_dir / "stderr.txt"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        proc = subprocess.Popen(CLI + args, stdout=out, stderr=err, cwd=cwd, env=_env(),
-                                start_new_session=True)
+        proc = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(log_dir / "peak_rss_kb"), *CLI, *args],
+                                stdout=out, stderr=err, cwd=cwd, env=_env(), start_new_session=True)
     return proc, out_path, err_path
 
 
@@ -60,7 +79,10 @@ def wait_cli(proc: subprocess.Popen, out_path: Path, err_path: Path, started: fl
             break
         time.sleep(0.005)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Finished(proc.returncode, usage.ru_maxrss / 1024, time.monotonic() - started,
+    rss_file = out_path.parent / "peak_rss_kb"
+    peak_kb = float(rss_file.read_text()) if rss_file.exists() else usage.ru_maxrss
+    rss_file.unlink(missing_ok=True)
+    return Finished(proc.returncode, peak_kb / 1024, time.monotonic() - started,
                     out_path.read_text(errors="replace"), err_path.read_text(errors="replace"))
 
 
