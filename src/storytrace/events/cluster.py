@@ -2,8 +2,11 @@
 
 Why average link: a story's articles must agree with the group as a whole, so one strong
 pair (a stock phrase, a shared leader) cannot chain two look-alike events together the way
-single link would. Groups that average-link can form never cross the connected components
-of the "score ≥ threshold" graph, so we cluster each component alone (exact, and small).
+single link would. Two groups can only average ≥ the threshold if some pair between them
+scores ≥ it, so only pairs proposed by `candidates.py` (nearest neighbours per article,
+within the time window) are scored, and `linkage.py` runs exact average link over that
+sparse graph, scoring other pairs only between groups it is about to weigh: time and memory
+grow with the article count, not its square.
 
 Incremental: articles already in `existing` events stay where they are; new articles are
 clustered among themselves, then each new group joins the existing event it averages best
@@ -18,48 +21,18 @@ two existing events go to the one with the smaller id.
 from __future__ import annotations
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial.distance import squareform
 
 from ..model import Article, Event, ReuseLink
 from .describe import build_event, event_id
 from .encoder import embed_cached, get_encoder
+from .candidates import candidate_pairs
+from .linkage import sparse_average_link
 from .signals import build_signals
-from .similarity import EventSettings, PairEvidence, pair_evidence
+from .similarity import EventSettings, PairEvidence, article_features, block_evidence, evidence
 
 
 def _sort_key(article: Article) -> tuple[str, str]:
     return (article.published or "", article.id)
-
-
-def average_link_groups(score: np.ndarray, threshold: float) -> list[list[int]]:
-    """Average-link clusters whose mean score ≥ threshold, as sorted index lists."""
-    n = len(score)
-    if n == 0:
-        return []
-    graph = csr_matrix(np.triu(score >= threshold, k=1))
-    count, labels = connected_components(graph, directed=False)
-    groups: list[list[int]] = []
-    for comp in range(count):
-        members = np.flatnonzero(labels == comp)
-        if len(members) == 1:
-            groups.append([int(members[0])])
-            continue
-        sub = score[np.ix_(members, members)].astype(np.float64)
-        # Distance = ceiling - score keeps every score's rank (clipping scores above 1 to
-        # distance 0 would create ties whose merge order depends on input order), and the
-        # mean distance ≤ ceiling - threshold is exactly "mean score ≥ threshold".
-        ceiling = float(sub.max()) + 1.0
-        dist = ceiling - sub
-        np.fill_diagonal(dist, 0.0)
-        tree = linkage(squareform(dist, checks=False), method="average")
-        flat = fcluster(tree, t=ceiling - threshold + 1e-9, criterion="distance")
-        for label in sorted(set(flat), key=lambda l: int(np.flatnonzero(flat == l)[0])):
-            groups.append([int(members[k]) for k in np.flatnonzero(flat == label)])
-    groups.sort(key=lambda g: g[0])
-    return groups
 
 
 def cluster_events(articles: list[Article], links: list[ReuseLink], *, store=None,
@@ -83,42 +56,95 @@ def cluster_events(articles: list[Article], links: list[ReuseLink], *, store=Non
         if advance:
             advance(1)
     vectors = embed_cached([s.lead for s in signals], encoder, store, progress=progress)
-    evidence = pair_evidence(signals, vectors, links, settings)
+    features = article_features(signals, vectors, links)
+    pair_i, pair_j = candidate_pairs(features, settings)
+    pair_score = evidence(features, pair_i, pair_j, settings).score
     index = {a.id: i for i, a in enumerate(articles)}
 
     kept: list[tuple[str, list[int], dict[str, str]]] = []   # (id, members, reasons)
-    placed: set[int] = set()
+    owner = np.full(len(articles), -1)                       # kept position per placed article
     for event in sorted(existing or [], key=lambda e: e.id):
-        members = [index[a] for a in event.articles if a in index and index[a] not in placed]
+        members = [index[a] for a in event.articles if a in index and owner[index[a]] < 0]
         if members:
-            placed.update(members)
+            owner[members] = len(kept)
             kept.append((event.id, sorted(members), dict(event.reasons)))
 
-    fresh = [i for i in range(len(articles)) if i not in placed]
-    sub = evidence.score[np.ix_(fresh, fresh)]
-    groups = [[fresh[k] for k in g] for g in average_link_groups(sub, settings.threshold)]
+    strong = pair_score >= settings.threshold
+    fresh = owner < 0
+    groups = _fresh_groups(features, pair_i[strong], pair_j[strong], pair_score[strong], fresh, settings)
 
     outcome: list[tuple[str | None, list[int], dict[str, str]]] = [(eid, m, r) for eid, m, r in kept]
+    links_to_kept = _strong_links_to_kept(pair_i[strong], pair_j[strong], owner)
     for group in groups:
-        target = _best_existing(group, kept, evidence.score, settings.threshold)
+        options = sorted({p for g in group for p in links_to_kept.get(g, ())})
+        target = _best_existing(group, [(p, kept[p][1]) for p in options], features, settings)
         if target is None:
             outcome.append((None, group, {}))
         else:
             eid, members, reasons = outcome[target]
             outcome[target] = (eid, sorted(members + group), reasons)
 
+    nearest = _nearest_partner(pair_i, pair_j, pair_score, len(articles))
     events = []
     for eid, members, reasons in outcome:
         member_articles = [articles[i] for i in members]
-        new_reasons = {articles[i].id: _reason(i, members, articles, signals, evidence)
-                       for i in members if articles[i].id not in reasons}
+        block = block_evidence(features, members, settings)
+        new_reasons = {articles[i].id: _reason(k, members, articles, signals, block, features, nearest, settings)
+                       for k, i in enumerate(members) if articles[i].id not in reasons}
         events.append(build_event(eid or event_id([a.id for a in member_articles]),
                                   member_articles, signals=[signals[i] for i in members],
-                                  score=evidence.score[np.ix_(members, members)],
-                                  reasons={**reasons, **new_reasons}))
+                                  score=block.score, reasons={**reasons, **new_reasons}))
     events.extend(untouched)
     events.sort(key=lambda e: e.id)
     return events
+
+
+def _fresh_groups(features, edge_i: np.ndarray, edge_j: np.ndarray, edge_score: np.ndarray,
+                  fresh: np.ndarray, settings: EventSettings) -> list[list[int]]:
+    """Average-link groups of the fresh articles over the sparse "score ≥ threshold" graph."""
+    local = np.flatnonzero(fresh)
+    position = np.full(len(fresh), -1)
+    position[local] = np.arange(len(local))
+    keep = fresh[edge_i] & fresh[edge_j]
+
+    def cross_sums(pairs: list[tuple[list[int], list[int]]]) -> list[float]:
+        if not pairs:
+            return []
+        rows = np.concatenate([np.repeat(local[a], len(b)) for a, b in pairs])
+        cols = np.concatenate([np.tile(local[b], len(a)) for a, b in pairs])
+        score = evidence(features, rows, cols, settings).score.astype(np.float64)
+        bounds = np.cumsum([len(a) * len(b) for a, b in pairs])[:-1]
+        return [float(part.sum()) for part in np.split(score, bounds)]
+
+    groups = sparse_average_link(len(local), position[edge_i[keep]], position[edge_j[keep]],
+                                 edge_score[keep], cross_sums, settings.threshold)
+    return [[int(local[k]) for k in g] for g in groups]
+
+
+def _strong_links_to_kept(edge_i: np.ndarray, edge_j: np.ndarray, owner: np.ndarray) -> dict[int, set[int]]:
+    """Fresh article -> kept events it has a pair ≥ threshold with (only those can average ≥ it)."""
+    out: dict[int, set[int]] = {}
+    for a, b in zip(edge_i.tolist(), edge_j.tolist()):
+        if owner[a] < 0 <= owner[b]:
+            out.setdefault(a, set()).add(int(owner[b]))
+        elif owner[b] < 0 <= owner[a]:
+            out.setdefault(b, set()).add(int(owner[a]))
+    return out
+
+
+def _nearest_partner(pair_i: np.ndarray, pair_j: np.ndarray, score: np.ndarray, n: int) -> np.ndarray:
+    """Best-scoring scored partner per article (-1 when none; ties go to the lower index)."""
+    best = np.full(n, -1)
+    if len(score) == 0:
+        return best
+    a = np.concatenate([pair_i, pair_j])
+    b = np.concatenate([pair_j, pair_i])
+    s = np.concatenate([score, score])
+    order = np.lexsort((b, -s, a))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = a[order][1:] != a[order][:-1]
+    best[a[order][first]] = b[order][first]
+    return best
 
 
 def _split_by_time(articles: list[Article], existing: list[Event], settings: EventSettings):
@@ -154,45 +180,54 @@ def _split_by_time(articles: list[Article], existing: list[Event], settings: Eve
     return untouched, [a for a in articles if a.id in keep], nearby
 
 
-def _best_existing(group: list[int], kept: list, score: np.ndarray, threshold: float) -> int | None:
-    best, best_value = None, threshold
-    for position, (_, members, _) in enumerate(kept):
-        value = float(score[np.ix_(group, members)].mean())
+def _best_existing(group: list[int], options: list[tuple[int, list[int]]], features,
+                   settings: EventSettings) -> int | None:
+    """The kept event the group averages best with, if ≥ threshold (ties: the earlier event)."""
+    best, best_value = None, settings.threshold
+    for position, members in options:
+        rows = np.repeat(np.asarray(group), len(members))
+        cols = np.tile(np.asarray(members), len(group))
+        value = float(evidence(features, rows, cols, settings).score.mean())
         if value >= best_value and (best is None or value > best_value):
             best, best_value = position, value
     return best
 
 
-def _reason(i: int, members: list[int], articles: list[Article], signals, ev: PairEvidence) -> str:
-    """Why article i sits in this event: its strongest tie inside the event, in words."""
-    others = [j for j in members if j != i]
-    if not others:
-        row = ev.score[i].copy()
-        row[i] = -np.inf
-        if len(row) < 2:
+def _reason(k: int, members: list[int], articles: list[Article], signals, ev: PairEvidence,
+            features, nearest: np.ndarray, settings: EventSettings) -> str:
+    """Why member k sits in this event: its strongest tie inside the event, in words."""
+    i = members[k]
+    if len(members) == 1:
+        if len(articles) < 2:
             return "only article"
-        j = int(np.argmax(row))
-        if ev.days[i, j] > 0 and row[j] <= -1.0:
-            return (f"alone: nearest {articles[j].id} (embedding {ev.embedding[i, j]:.2f}) was "
-                    f"published {int(ev.days[i, j])} days apart")
-        why = " (leads name different days)" if ev.dates[i, j] < 0 else ""
-        return f"alone: no article close enough (nearest {articles[j].id} scores {row[j]:.2f}){why}"
-    j = max(others, key=lambda k: (ev.score[i, k], -k))
+        j = int(nearest[i])
+        if j < 0:
+            return "alone: no article close enough"
+        pair = evidence(features, np.array([i]), np.array([j]), settings)
+        score, days, dates = float(pair.score[0]), int(pair.days[0]), int(pair.dates[0])
+        if days > 0 and score <= -1.0:
+            return (f"alone: nearest {articles[j].id} (embedding {pair.embedding[0]:.2f}) was "
+                    f"published {days} days apart")
+        why = " (leads name different days)" if dates < 0 else ""
+        return f"alone: no article close enough (nearest {articles[j].id} scores {score:.2f}){why}"
+    others = [q for q in range(len(members)) if q != k]
+    q = max(others, key=lambda o: (ev.score[k, o], -o))
+    j = members[q]
     parts = []
-    if ev.reuse[i, j] > 0:
-        parts.append(f"reuse {ev.reuse[i, j]:.0%} with {articles[j].id}")
-    parts.append(f"embedding {ev.embedding[i, j]:.2f} with {articles[j].id}")
-    if ev.lexical[i, j] >= 0.05:
-        parts.append(f"shared wording {ev.lexical[i, j]:.2f}")
+    if ev.reuse[k, q] > 0:
+        parts.append(f"reuse {ev.reuse[k, q]:.0%} with {articles[j].id}")
+    parts.append(f"embedding {ev.embedding[k, q]:.2f} with {articles[j].id}")
+    if ev.lexical[k, q] >= 0.05:
+        parts.append(f"shared wording {ev.lexical[k, q]:.2f}")
     other_keys = signals[j].match_keys()
-    shared = [signals[i].entities[k] for k, keys in signals[i].entity_keys.items()
+    shared = [signals[i].entities[key] for key, keys in signals[i].entity_keys.items()
               if other_keys.intersection(keys)]
     if shared:
         parts.append("shared entities " + ", ".join(shared[:4]))
-    if ev.dates[i, j] > 0:
+    if ev.dates[k, q] > 0:
         from .signals import same_event_dates
 
         parts.append("same date " + same_event_dates(signals[i], signals[j])[1])
-    if ev.days[i, j] >= 0:
-        parts.append(f"published {int(ev.days[i, j])} day(s) apart")
-    return " + ".join(parts) + f" (score {ev.score[i, j]:.2f})"
+    if ev.days[k, q] >= 0:
+        parts.append(f"published {int(ev.days[k, q])} day(s) apart")
+    return " + ".join(parts) + f" (score {ev.score[k, q]:.2f})"

@@ -1,8 +1,10 @@
-"""Pairwise evidence that two articles report the same happening, as dense matrices.
+"""Pairwise evidence that two articles report the same happening, for chosen pairs only.
 
-Why matrices: a day or a week of news is a few thousand articles, so every pair fits in
-memory (n² float32) and numpy/scikit-learn do the arithmetic; larger stores are cut into
-publication-time blocks by the clusterer before they reach here.
+Why pairs, not an n×n matrix: a week of news is thousands of articles and a store can hold
+far more, so per-article features are built once (vectors, sparse TF-IDF and entity rows,
+day ordinals) and evidence is computed only for the pairs the clusterer asks about
+(candidate pairs, then the small components it groups). `block_evidence` gives the dense
+square for one group, which is what average link and the event description need.
 """
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from ..model import ReuseLink
 from .signals import ArticleSignals, day_distance, resolve_date, same_event_dates
 
 REUSE_KINDS = ("duplicate", "reprint", "partial")
+_ROW_CHUNK = 256
+_PAIR_CHUNK = 16384
 
 
 @dataclass(frozen=True)
@@ -38,13 +42,19 @@ class EventSettings:
     cross_embedding_floor: float = 0.76
     cross_entity_weight: float = 0.9
     cross_date_bonus: float = 0.40
+    # Candidate pairs per article (see candidates.py): nearest neighbours by embedding,
+    # by distinctive wording and by shared entities. Scores are exact; these only bound
+    # which pairs get scored.
+    neighbours: int = 24
 
 
 @dataclass
 class PairEvidence:
+    """Evidence for pairs (i[k], j[k]); arrays are 1-D, or 2-D when built by block_evidence."""
+
     embedding: np.ndarray      # raw cosine of title+lead vectors
     lexical: np.ndarray        # TF-IDF cosine in the shared Sino-Vietnamese/word space
-    entities: np.ndarray       # IDF-weighted cosine of entity keys
+    entities: np.ndarray       # IDF-weighted overlap of entity keys
     reuse: np.ndarray          # best non-formula reuse coverage between the two
     days: np.ndarray           # publication gap in days (-1 unknown)
     dates: np.ndarray          # +1 leads name the same day, -1 different, 0 unknown
@@ -52,51 +62,50 @@ class PairEvidence:
     score: np.ndarray          # combined score the clusterer uses
 
 
+@dataclass
+class Features:
+    """Per-article inputs to every pair score, built once (linear in the article count)."""
+
+    signals: list[ArticleSignals]
+    vectors: np.ndarray                 # n × d, L2-normalised
+    lexical: sparse.csr_matrix          # n × V TF-IDF rows (L2-normalised)
+    entity_weighted: sparse.csr_matrix  # n × K entity keys × IDF
+    entity_binary: sparse.csr_matrix    # n × K entity keys
+    entity_mass: np.ndarray             # IDF mass per article
+    entity_floor: float
+    ordinals: np.ndarray                # publication day ordinal, -1 unknown
+    lead_days: np.ndarray               # n × 3 named lead dates as ordinals (NaN absent)
+    languages: np.ndarray
+    partial: np.ndarray                 # True where only month/day of publication is known
+    reuse: dict[tuple[int, int], float]
+
+    def __len__(self) -> int:
+        return len(self.signals)
+
+
 def _tfidf(docs: list[list[str]]) -> sparse.csr_matrix:
     if not any(docs):
         return sparse.csr_matrix((len(docs), 1), dtype=np.float32)
     vectorizer = TfidfVectorizer(analyzer=lambda tokens: tokens, sublinear_tf=True, min_df=1,
                                  dtype=np.float32)
-    return vectorizer.fit_transform(docs)
+    return vectorizer.fit_transform(docs).tocsr()
 
 
-def _cosine(matrix: sparse.csr_matrix) -> np.ndarray:
-    return np.asarray((matrix @ matrix.T).todense(), dtype=np.float32)
-
-
-def _entity_matrix(signals: list[ArticleSignals]) -> np.ndarray:
-    """Shared entities as IDF mass over the smaller side's mass (an overlap coefficient):
-    a Vietnamese lead yields more candidate names than a Chinese one, so a cosine would
-    punish it; the floor (twice the median IDF) keeps one common shared name from counting
-    as full agreement."""
+def _entity_rows(signals: list[ArticleSignals]):
+    """Entity keys weighted by IDF; the floor (twice the median IDF) keeps one common shared
+    name from counting as full agreement (see `_entity_overlap`)."""
     docs = [sorted(s.match_keys()) for s in signals]
     n = len(docs)
     if not any(docs):
-        return np.zeros((n, n), dtype=np.float32)
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    binary = CountVectorizer(analyzer=lambda keys: keys, binary=True).fit_transform(docs).astype(np.float32)
+        empty = sparse.csr_matrix((n, 1), dtype=np.float32)
+        return empty, empty, np.zeros(n, dtype=np.float32), 1.0
+    binary = CountVectorizer(analyzer=lambda keys: keys, binary=True).fit_transform(docs)
+    binary = binary.astype(np.float32).tocsr()
     df = np.asarray(binary.sum(axis=0)).ravel()
     idf = np.log((1 + n) / (1 + df)) + 1.0
-    weighted = binary.multiply(idf[None, :]).tocsr()
-    shared = np.asarray((weighted @ binary.T).todense(), dtype=np.float32)
-    mass = np.asarray(weighted.sum(axis=1)).ravel()
-    floor = 2.0 * float(np.median(idf))
-    smaller = np.maximum(np.minimum(mass[:, None], mass[None, :]), floor)
-    return np.clip(shared / smaller, 0.0, 1.0).astype(np.float32)
-
-
-def _reuse_matrix(ids: list[str], links: list[ReuseLink], settings: EventSettings) -> np.ndarray:
-    index = {a: i for i, a in enumerate(ids)}
-    out = np.zeros((len(ids), len(ids)), dtype=np.float32)
-    for link in links:
-        if link.kind not in REUSE_KINDS or link.a not in index or link.b not in index:
-            continue
-        i, j = index[link.a], index[link.b]
-        value = max(link.a_coverage, link.b_coverage, 0.0)
-        if value > out[i, j]:
-            out[i, j] = out[j, i] = value
-    return out
+    weighted = binary.multiply(idf[None, :]).tocsr().astype(np.float32)
+    mass = np.asarray(weighted.sum(axis=1)).ravel().astype(np.float32)
+    return weighted, binary, mass, 2.0 * float(np.median(idf))
 
 
 def _resolved_lead_days(signals: list[ArticleSignals]) -> np.ndarray:
@@ -110,54 +119,107 @@ def _resolved_lead_days(signals: list[ArticleSignals]) -> np.ndarray:
     return out
 
 
-def _time_matrices(signals: list[ArticleSignals]) -> tuple[np.ndarray, np.ndarray]:
-    """Publication gaps in days, and lead-date agreement (+1 / -1 / 0).
+def article_features(signals: list[ArticleSignals], vectors: np.ndarray, links: list[ReuseLink]) -> Features:
+    weighted, binary, mass, floor = _entity_rows(signals)
+    index = {s.id: i for i, s in enumerate(signals)}
+    reuse: dict[tuple[int, int], float] = {}
+    for link in links:
+        if link.kind not in REUSE_KINDS or link.a not in index or link.b not in index:
+            continue
+        i, j = sorted((index[link.a], index[link.b]))
+        reuse[(i, j)] = max(reuse.get((i, j), 0.0), link.a_coverage, link.b_coverage, 0.0)
+    return Features(
+        signals=signals, vectors=np.asarray(vectors, dtype=np.float32),
+        lexical=_tfidf([s.tokens for s in signals]), entity_weighted=weighted,
+        entity_binary=binary, entity_mass=mass, entity_floor=floor,
+        ordinals=np.array([s.published.toordinal() if s.published else -1 for s in signals], dtype=np.int64),
+        lead_days=_resolved_lead_days(signals),
+        languages=np.array([s.language or "?" for s in signals]),
+        partial=np.array([s.published is None for s in signals]), reuse=reuse)
 
-    Vectorised for articles with a full publication date (row blocks keep memory flat);
-    the few with only a month and day (a dateline without a year) go pair by pair."""
-    n = len(signals)
-    days = np.full((n, n), -1, dtype=np.int32)
-    dates = np.zeros((n, n), dtype=np.int8)
-    ordinals = np.array([s.published.toordinal() if s.published else -1 for s in signals])
-    full = ordinals >= 0
-    diff = np.abs(ordinals[:, None] - ordinals[None, :])
-    days[np.ix_(full, full)] = diff[np.ix_(full, full)]
-    lead = _resolved_lead_days(signals)
-    for start in range(0, n, 256):
-        block = lead[start:start + 256]
-        gaps = np.abs(block[:, None, :, None] - lead[None, :, None, :])   # (b, n, 3, 3)
-        with np.errstate(invalid="ignore"):
-            near = np.any(gaps <= 1, axis=(2, 3))
-            known = np.any(~np.isnan(gaps), axis=(2, 3))
-            far = known & np.all(np.isnan(gaps) | (gaps > 3), axis=(2, 3))
-        dates[start:start + 256] = np.where(near, 1, np.where(far, -1, 0))
-    partial = [i for i, s in enumerate(signals) if not s.published]
-    for i in partial:
-        for j in range(n):
-            gap = day_distance(signals[i], signals[j])
-            if gap is not None:
-                days[i, j] = days[j, i] = gap
-            if i != j and signals[i].lead_dates and signals[j].lead_dates:
-                agree, _ = same_event_dates(signals[i], signals[j])
-                dates[i, j] = dates[j, i] = 0 if agree is None else (1 if agree else -1)
-    np.fill_diagonal(dates, 0)
+
+def pair_products(a: sparse.csr_matrix, b: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """a[rows[k]] · b[cols[k]] for every k, as sparse block products over row chunks.
+
+    Why blocks: a per-pair elementwise product of long TF-IDF rows costs far more than one
+    sparse product of a few hundred rows against the columns those rows need."""
+    out = np.zeros(len(rows), dtype=np.float32)
+    if len(rows) == 0:
+        return out
+    order = np.argsort(rows, kind="stable")
+    sorted_rows = rows[order]
+    unique = np.unique(sorted_rows)
+    for start in range(0, len(unique), _ROW_CHUNK):
+        chunk = unique[start:start + _ROW_CHUNK]
+        lo = np.searchsorted(sorted_rows, chunk[0])
+        hi = np.searchsorted(sorted_rows, chunk[-1], side="right")
+        picked = order[lo:hi]
+        needed, where = np.unique(cols[picked], return_inverse=True)
+        block = (a[chunk] @ b[needed].T).toarray()
+        out[picked] = block[np.searchsorted(chunk, rows[picked]), where]
+    return out
+
+
+def _dates_and_days(f: Features, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Publication gap in days and lead-date agreement (+1 / -1 / 0) per pair; the few
+    articles with only a month and day of publication go pair by pair."""
+    both = (f.ordinals[i] >= 0) & (f.ordinals[j] >= 0)
+    days = np.where(both, np.abs(f.ordinals[i] - f.ordinals[j]), -1).astype(np.int32)
+    gaps = np.abs(f.lead_days[i][:, :, None] - f.lead_days[j][:, None, :])
+    with np.errstate(invalid="ignore"):
+        near = np.any(gaps <= 1, axis=(1, 2))
+        known = np.any(~np.isnan(gaps), axis=(1, 2))
+        far = known & np.all(np.isnan(gaps) | (gaps > 3), axis=(1, 2))
+    dates = np.where(near, 1, np.where(far, -1, 0)).astype(np.int8)
+    for k in np.flatnonzero(f.partial[i] | f.partial[j]):
+        a, b = f.signals[i[k]], f.signals[j[k]]
+        gap = day_distance(a, b)
+        if gap is not None:
+            days[k] = gap
+        if i[k] != j[k] and a.lead_dates and b.lead_dates:
+            agree, _ = same_event_dates(a, b)
+            dates[k] = 0 if agree is None else (1 if agree else -1)
+    dates[i == j] = 0
     return days, dates
+
+
+def evidence(f: Features, i: np.ndarray, j: np.ndarray, settings: EventSettings) -> PairEvidence:
+    """All signals and the combined score for the pairs (i[k], j[k])."""
+    i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
+    embedding = np.empty(len(i), dtype=np.float32)
+    for start in range(0, len(i), _PAIR_CHUNK):   # chunks: gathered vector rows stay small
+        part = slice(start, start + _PAIR_CHUNK)
+        embedding[part] = np.einsum("kd,kd->k", f.vectors[i[part]], f.vectors[j[part]])
+    embedding = np.clip(embedding, -1.0, 1.0)
+    lexical = pair_products(f.lexical, f.lexical, i, j)
+    shared = pair_products(f.entity_weighted, f.entity_binary, i, j)
+    smaller = np.maximum(np.minimum(f.entity_mass[i], f.entity_mass[j]), f.entity_floor)
+    entities = np.clip(shared / smaller, 0.0, 1.0).astype(np.float32)
+    low, high = np.minimum(i, j), np.maximum(i, j)
+    reuse = np.array([f.reuse.get((int(a), int(b)), 0.0) for a, b in zip(low, high)], dtype=np.float32) \
+        if f.reuse else np.zeros(len(i), dtype=np.float32)
+    days, dates = _dates_and_days(f, i, j)
+    cross = f.languages[i] != f.languages[j]
+    ev = PairEvidence(embedding, lexical, entities, reuse, days, dates, cross, np.zeros_like(embedding))
+    ev.score = combine(ev, settings)
+    ev.score[i == j] = 1.0
+    return ev
+
+
+def block_evidence(f: Features, members: list[int], settings: EventSettings) -> PairEvidence:
+    """Dense evidence among `members` (m × m arrays, diagonal score 1)."""
+    m = len(members)
+    idx = np.asarray(members, dtype=np.int64)
+    ev = evidence(f, np.repeat(idx, m), np.tile(idx, m), settings)
+    for name in ("embedding", "lexical", "entities", "reuse", "days", "dates", "cross", "score"):
+        setattr(ev, name, getattr(ev, name).reshape(m, m))
+    return ev
 
 
 def pair_evidence(signals: list[ArticleSignals], vectors: np.ndarray, links: list[ReuseLink],
                   settings: EventSettings) -> PairEvidence:
-    """All pairwise signals and the combined score (diagonal = 1)."""
-    embedding = np.clip(vectors @ vectors.T, -1.0, 1.0).astype(np.float32)
-    lexical = _cosine(_tfidf([s.tokens for s in signals]))
-    entities = _entity_matrix(signals)
-    reuse = _reuse_matrix([s.id for s in signals], links, settings)
-    days, dates = _time_matrices(signals)
-    languages = np.array([s.language or "?" for s in signals])
-    cross = languages[:, None] != languages[None, :]
-    evidence = PairEvidence(embedding, lexical, entities, reuse, days, dates, cross,
-                            np.zeros_like(embedding))
-    evidence.score = combine(evidence, settings)
-    return evidence
+    """Every pair, dense (n × n): for small inputs and diagnostics; the clusterer does not use it."""
+    return block_evidence(article_features(signals, vectors, links), list(range(len(signals))), settings)
 
 
 def combine(ev: PairEvidence, settings: EventSettings) -> np.ndarray:
@@ -166,7 +228,7 @@ def combine(ev: PairEvidence, settings: EventSettings) -> np.ndarray:
     The embedding only counts above `embedding_floor` (multilingual-e5 rates any two news
     leads ≥0.8); lexical overlap and shared entities add; leads naming different days and
     publication gaps beyond a news cycle subtract; big non-formula reuse joins outright;
-    a gap beyond `max_days` vetoes.
+    a gap beyond `max_days` vetoes. Elementwise, so any shape of pair arrays works.
     """
     s = settings
     floor = np.where(ev.cross, s.cross_embedding_floor, s.embedding_floor)
@@ -179,5 +241,4 @@ def combine(ev: PairEvidence, settings: EventSettings) -> np.ndarray:
     score -= np.clip(gap - s.same_cycle_days, 0, None) * 0.05
     score = np.where(ev.reuse >= s.reuse_coverage, np.maximum(score, 1.0), score)
     score = np.where(ev.days > s.max_days, -1.0, score)
-    np.fill_diagonal(score, 1.0)
-    return score.astype(np.float32)
+    return np.asarray(score, dtype=np.float32)

@@ -1,0 +1,105 @@
+"""Which pairs of articles are worth scoring: nearest neighbours, not every pair.
+
+Why: scoring every pair costs memory and time in the square of the article count. A pair
+can only reach the joining threshold if the two are close in at least one signal, so each
+article proposes its nearest neighbours by embedding (also within other languages, whose
+cosines run lower), by distinctive wording (its highest-weighted TF-IDF terms only, so
+stock words with long posting lists cost nothing) and by shared entity keys, plus every
+reuse link. Only articles published within `max_days` of each other are compared (a wider
+gap is a veto), and rows go in publication order, so each block of rows meets only its
+time window. The neighbour searches are blocked matrix products (a few hundred rows at a
+time), so memory stays at rows × window, never n × n.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from .similarity import EventSettings, Features
+
+_ROWS = 256
+_DISTINCTIVE_TERMS = 40
+
+
+def _top_terms(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
+    """Each row cut to its `keep` largest weights (the article's distinctive terms)."""
+    matrix = matrix.tocsr()
+    rows, cols, vals = [], [], []
+    for r in range(matrix.shape[0]):
+        lo, hi = matrix.indptr[r], matrix.indptr[r + 1]
+        data = matrix.data[lo:hi]
+        if len(data) > keep:
+            top = np.argpartition(-data, keep - 1)[:keep]
+        else:
+            top = np.arange(len(data))
+        rows.append(np.full(len(top), r))
+        cols.append(matrix.indices[lo:hi][top])
+        vals.append(data[top])
+    if not rows:
+        return matrix
+    return sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                             shape=matrix.shape, dtype=np.float32)
+
+
+def _windows(f: Features, max_days: int):
+    """(row block, candidate columns) in publication order; undated articles meet all."""
+    n = len(f)
+    dated = np.flatnonzero(f.ordinals >= 0)
+    undated = np.flatnonzero(f.ordinals < 0)
+    by_day = dated[np.argsort(f.ordinals[dated], kind="stable")]
+    days = f.ordinals[by_day]
+    for start in range(0, len(by_day), _ROWS):
+        rows = by_day[start:start + _ROWS]
+        lo = np.searchsorted(days, days[start] - max_days)
+        hi = np.searchsorted(days, days[min(start + _ROWS, len(by_day)) - 1] + max_days, side="right")
+        yield rows, np.sort(np.concatenate([by_day[lo:hi], undated]))
+    everyone = np.arange(n)
+    for start in range(0, len(undated), _ROWS):
+        yield undated[start:start + _ROWS], everyone
+
+
+def _nearest(similarity: np.ndarray, rows: np.ndarray, cols: np.ndarray, allowed: np.ndarray,
+             k: int, positive: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k columns per row of a dense block, among allowed cells (ties: lower index)."""
+    sim = np.where(allowed, similarity, -np.inf)
+    if positive:
+        sim = np.where(sim > 0, sim, -np.inf)
+    k = min(k, sim.shape[1])
+    if k == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+    keep = np.isfinite(np.take_along_axis(sim, top, axis=1))
+    r = np.repeat(rows, k).reshape(len(rows), k)[keep]
+    return r, cols[top[keep]]
+
+
+def candidate_pairs(f: Features, settings: EventSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Unique pairs (i < j) to score, as two index arrays sorted by (i, j)."""
+    n, k = len(f), settings.neighbours
+    if n < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    distinctive = _top_terms(f.lexical, _DISTINCTIVE_TERMS)
+    multilingual = len(set(f.languages.tolist())) > 1
+    found_i, found_j = [], []
+    for rows, cols in _windows(f, settings.max_days):
+        allowed = rows[:, None] != cols[None, :]
+        both = (f.ordinals[rows][:, None] >= 0) & (f.ordinals[cols][None, :] >= 0)
+        allowed &= ~both | (np.abs(f.ordinals[rows][:, None] - f.ordinals[cols][None, :]) <= settings.max_days)
+        embedding = f.vectors[rows] @ f.vectors[cols].T
+        searches = [(embedding, allowed, False),
+                    ((distinctive[rows] @ distinctive[cols].T).toarray(), allowed, True),
+                    ((f.entity_weighted[rows] @ f.entity_binary[cols].T).toarray(), allowed, True)]
+        if multilingual:
+            other = f.languages[rows][:, None] != f.languages[cols][None, :]
+            searches.append((embedding, allowed & other, False))
+        for sim, mask, positive in searches:
+            r, c = _nearest(sim, rows, cols, mask, k, positive)
+            found_i.append(r)
+            found_j.append(c)
+    for a, b in f.reuse:
+        found_i.append(np.array([a]))
+        found_j.append(np.array([b]))
+    i, j = np.concatenate(found_i), np.concatenate(found_j)
+    low, high = np.minimum(i, j), np.maximum(i, j)
+    keys = np.unique(low * n + high)
+    return keys // n, keys % n
