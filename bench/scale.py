@@ -227,25 +227,26 @@ def slope(points: list[tuple[float, float]]) -> float | None:
 def write_svg(results: list[dict], path: Path) -> None:
     """A tiny log-log chart (seconds vs articles), one line per engine and step."""
     series: dict[str, list[tuple[int, float]]] = {}
-    for r in results:
+    for r in latest(results):
         for step, v in r["steps"].items():
             if step != "session" and v["seconds"] > 0:
-                series.setdefault(f"{r['engine']} {step}", []).append((r["articles"], v["seconds"]))
+                name = f"{r['engine']} {step}" + (" (ingest+reuse runs)" if r.get("reuse_only") else "")
+                series.setdefault(name, []).append((r["articles"], v["seconds"]))
     xs = [n for pts in series.values() for n, _ in pts]
     ys = [s for pts in series.values() for _, s in pts]
     if not xs:
         return
     x0, x1 = math.log10(min(xs)) - 0.05, math.log10(max(xs)) + 0.05
     y0, y1 = math.log10(min(ys)) - 0.1, math.log10(max(ys)) + 0.1
-    w, h, m = 760, 440, 60
-    px = lambda n: m + (math.log10(n) - x0) / (x1 - x0 or 1) * (w - 2 * m - 160)  # noqa: E731
+    w, h, m = 900, 460, 60
+    px = lambda n: m + (math.log10(n) - x0) / (x1 - x0 or 1) * (w - 2 * m - 260)  # noqa: E731
     py = lambda s: h - m - (math.log10(s) - y0) / (y1 - y0 or 1) * (h - 2 * m)  # noqa: E731
     colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
               "#bcbd22", "#17becf"]
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="11">',
            f'<rect width="{w}" height="{h}" fill="white"/>',
            f'<text x="{m}" y="20" font-size="13">storytrace: seconds per step vs articles (log-log)</text>',
-           f'<line x1="{m}" y1="{h - m}" x2="{w - m - 160}" y2="{h - m}" stroke="black"/>',
+           f'<line x1="{m}" y1="{h - m}" x2="{w - m - 260}" y2="{h - m}" stroke="black"/>',
            f'<line x1="{m}" y1="{m}" x2="{m}" y2="{h - m}" stroke="black"/>']
     for n in sorted(set(xs)):
         out.append(f'<text x="{px(n):.0f}" y="{h - m + 15}" text-anchor="middle">{n}</text>')
@@ -257,12 +258,21 @@ def write_svg(results: list[dict], path: Path) -> None:
         dash = ' stroke-dasharray="5,3"' if name.startswith("spark") else ""
         coords = " ".join(f"{px(n):.1f},{py(s):.1f}" for n, s in sorted(pts))
         out.append(f'<polyline points="{coords}" fill="none" stroke="{color}" stroke-width="2"{dash}/>')
-        out.append(f'<text x="{w - m - 150}" y="{m + 14 * k}" fill="{color}">{name}</text>')
+        out.append(f'<text x="{w - m - 250}" y="{m + 14 * k}" fill="{color}">{name}</text>')
     out.append("</svg>")
     path.write_text("\n".join(out), encoding="utf-8")
 
 
+def latest(results: list[dict]) -> list[dict]:
+    """The last run of each (engine, size, kind of run), ordered by kind, size, engine."""
+    keep: dict[tuple, dict] = {}
+    for r in results:
+        keep[(bool(r.get("reuse_only")), r["size"], r["engine"], bool(r.get("stub_vectors")))] = r
+    return [keep[k] for k in sorted(keep)]
+
+
 def write_markdown(results: list[dict], path: Path, command: str) -> str:
+    results = latest(results)
     lines = ["# Scale: local engine vs Spark local[2]", "", f"Command: `{command}`", "",
              f"Machine: {os.cpu_count()} cores; other jobs may have shared it (times are wall clock).", "",
              "| engine | size | articles | links | events | step | seconds | articles/s | peak MB (tree) |",
@@ -276,20 +286,24 @@ def write_markdown(results: list[dict], path: Path, command: str) -> str:
     lines += ["", "† clustering timed on cached stand-in vectors (embedding not measured at this size); "
               "‡ ingest and reuse only.", "",
               "Log-log slope of seconds against articles (1.0 = linear):", "",
-              "| engine | step | sizes | slope |", "|---|---|---|---|"]
+              "| engine | runs | step | articles | slope |", "|---|---|---|---|---|"]
     for engine in sorted({r["engine"] for r in results}):
-        for step in ("ingest", "reuse", "embedding", "clustering", "translation", "ingest+reuse"):
-            pts = [(r["articles"], _total(r, step) if step == "ingest+reuse" else r["steps"].get(step, {}).get("seconds", 0))
-                   for r in results if r["engine"] == engine and (step in r["steps"] or step == "ingest+reuse")]
-            pts = [p for p in pts if p[1]]
-            value = slope(pts)
-            if value is not None:
-                sizes = ", ".join(str(n) for n, _ in pts)
-                lines.append(f"| {engine} | {step} | {sizes} | {value:.2f} |")
+        for only in (False, True):
+            runs = [r for r in results if r["engine"] == engine and bool(r.get("reuse_only")) == only]
+            for step in ("ingest", "reuse", "embedding", "clustering", "translation", "ingest+reuse"):
+                pts = [(r["articles"], _total(r, step) if step == "ingest+reuse" else
+                        r["steps"].get(step, {}).get("seconds", 0)) for r in runs]
+                pts = sorted(p for p in pts if p[1])
+                value = slope(pts)
+                if value is not None:
+                    sizes = ", ".join(str(n) for n, _ in pts)
+                    label = "ingest + reuse only (‡)" if only else "full pipeline"
+                    lines.append(f"| {engine} | {label} | {step} | {sizes} | {value:.2f} |")
     lines += ["", "Same results (digest of reuse links + events) per size:", ""]
-    for size in sorted({r["size"] for r in results}):
-        digests = {r["engine"]: r["digest"] for r in results if r["size"] == size}
-        lines.append(f"- {size}x: " + ", ".join(f"{e} {d}" for e, d in sorted(digests.items()))
+    for only, size in sorted({(bool(r.get("reuse_only")), r["size"]) for r in results}):
+        digests = {r["engine"]: r["digest"] for r in results
+                   if r["size"] == size and bool(r.get("reuse_only")) == only}
+        lines.append(f"- {size}x{'‡' if only else ''}: " + ", ".join(f"{e} {d}" for e, d in sorted(digests.items()))
                      + ("" if len(digests) < 2 else " (identical)" if len(set(digests.values())) == 1
                         else " (DIFFERENT)"))
     text = "\n".join(lines) + "\n"
@@ -322,7 +336,7 @@ def prepare(work: Path, parts: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1, 2, 4])
     parser.add_argument("--reuse-only-sizes", type=int, nargs="*", default=[])
     parser.add_argument("--engines", nargs="+", default=["local", "spark"])
     parser.add_argument("--work", type=Path, default=Path("/tmp/storytrace-scale"))

@@ -270,8 +270,8 @@ def analyze_spark(store: Store, *, force: bool = False, progress=None, master: s
         with _timed(timings, "embedding", progress):
             precompute_embeddings(stages().spark, stages(), store, articles, rebuild=force)
         with _timed(timings, "clustering", progress):
-            events = cluster_events(articles, links, store=store, existing=store.events(),
-                                    progress=progress)
+            events = cluster_events(articles, links, store=store,
+                                    existing=None if force else store.events(), progress=progress)
             updated = infer_missing_years(articles, events)
             if updated:
                 store.update_articles(updated)

@@ -3,17 +3,18 @@
 Reading and normalizing (the costly part: HTML extraction, dates, language) run as one
 Spark job over the input list; its rows land in a Parquet stage, so a run killed while
 storing does not normalize again. The driver then replays exactly the local ingest's
-windows (`ingest.WINDOW` documents in input order) with its own `_finish_window`: skip
-sources already stored, learn recurring outlet lines, strip them, store in batches. That replay is what makes the
-stored articles, ids and `seq` order identical to the local engine's; it is cheap (no
-parsing) and streams rows partition by partition (`toLocalIterator`).
+windows (`ingest._windows`: WINDOW documents or WINDOW_BYTES of raw text, in input order)
+with its own `_finish_window`: skip sources already stored, learn recurring outlet lines,
+strip them, store in batches. That replay is what makes the stored articles, ids and
+`seq` order identical to the local engine's; it is cheap (no parsing) and streams rows
+partition by partition (`toLocalIterator`). It uses the ingest module's private helpers
+on purpose: the same code, not a copy that could drift.
 """
 from __future__ import annotations
 
 import json
 import os
 from functools import partial
-from itertools import islice
 from typing import Iterator
 
 from ..model import Article, InputError
@@ -33,10 +34,25 @@ def _input_signature(items: list[str]) -> list[str]:
     return out
 
 
-def _windows(items, size: int):
-    iterator = iter(items)
-    while window := list(islice(iterator, size)):
-        yield window
+class _Sized:
+    """Stands in for a raw document's content where only its length matters (window bounds)."""
+
+    __slots__ = ("n",)
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+
+class _Row:
+    """One document of the replay: what the local ingest's windowing and storing need."""
+
+    __slots__ = ("kind", "source", "record", "content")
+
+    def __init__(self, kind: str, source: str, record: dict, chars: int = 0):
+        self.kind, self.source, self.record, self.content = kind, source, record, _Sized(chars)
 
 
 def _stream(expanded: list, normalized_rows: Iterator) -> Iterator[tuple[str, str, dict]]:
@@ -45,10 +61,10 @@ def _stream(expanded: list, normalized_rows: Iterator) -> Iterator[tuple[str, st
     pending = next(rows, None)
     for position, item in enumerate(expanded):
         if isinstance(item, InputError):
-            yield "read-error", item.path, item.to_dict()
+            yield _Row("read-error", item.path, item.to_dict())
             continue
         while pending is not None and pending[0] == position:
-            yield pending[1:]
+            yield pending[1]
             pending = next(rows, None)
 
 
@@ -77,14 +93,15 @@ def ingest_spark(inputs: list[str], store: Store, *, master: str | None = None, 
             return spark.createDataFrame(rdd, spark_tasks.INGEST_SCHEMA)
 
         df = stages.stage("ingest", fp, build)
-        rows = ((r["item"], r["kind"], r["source"], json.loads(r["payload"]))
+        rows = ((r["item"], _Row(r["kind"], r["source"], json.loads(r["payload"]), r["chars"]))
                 for r in df.orderBy("item", "doc").toLocalIterator())
 
     pending = None
-    for window in _windows(_stream(expanded, rows), local.WINDOW):
+    windows = local._windows(_stream(expanded, rows), local.WINDOW, getattr(local, "WINDOW_BYTES", None))
+    for window in windows:
         summary.read += len(window)
-        errors = [InputError(**rec) for kind, _, rec in window if kind == "read-error"]
-        docs = [(kind, source, rec) for kind, source, rec in window if kind != "read-error"]
+        errors = [InputError(**r.record) for r in window if r.kind == "read-error"]
+        docs = [(r.kind, r.source, r.record) for r in window if r.kind != "read-error"]
         advance(len(errors))
         if docs:
             done = local._done_sources(store, [source for _, source, _ in docs])

@@ -21,14 +21,14 @@ POSTINGS_SCHEMA = "hash long, doc int, pos int"
 ANCHORS_SCHEMA = "a int, b int, pa int, pb int, frequent boolean"
 LINKS_SCHEMA = "a int, b int, link string"
 TOKEN_KEYS_SCHEMA = "idx int, key long"
-INGEST_SCHEMA = "item int, doc int, kind string, source string, payload string"
+INGEST_SCHEMA = "item int, doc int, kind string, source string, chars long, payload string"
 LEADS_SCHEMA = "key string, lead string"
 VECTORS_SCHEMA = "key string, vec binary"
 
 
 # -- ingest ------------------------------------------------------------------------
-def read_and_normalize(rows: Iterator) -> Iterator[tuple[int, int, str, str, str]]:
-    """(item, document number, kind, source path, JSON) for every document of each input.
+def read_and_normalize(rows: Iterator) -> Iterator[tuple[int, int, str, str, int, str]]:
+    """(item, document number, kind, source path, raw characters, JSON) for every document.
 
     kind: `read-error` (an InputError from the reader), `article` or `normalize-error`
     (`ingest.normalize_document`'s result), in the order `read.iter_documents` yields them.
@@ -43,11 +43,12 @@ def read_and_normalize(rows: Iterator) -> Iterator[tuple[int, int, str, str, str
         docs = [fetch_url(path)] if path.startswith(("http://", "https://")) else read_path(path)
         for number, doc in enumerate(docs):
             if isinstance(doc, InputError):
-                yield item, number, "read-error", doc.path, json.dumps(doc.to_dict(), ensure_ascii=False)
+                yield item, number, "read-error", doc.path, 0, json.dumps(doc.to_dict(), ensure_ascii=False)
                 continue
             result = normalize_document(doc)
             kind = "normalize-error" if isinstance(result, InputError) else "article"
-            yield item, number, kind, doc.source_path, json.dumps(result.to_dict(), ensure_ascii=False)
+            yield (item, number, kind, doc.source_path, len(doc.content or ""),
+                   json.dumps(result.to_dict(), ensure_ascii=False))
 
 
 # -- reuse ---
