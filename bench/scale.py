@@ -158,33 +158,23 @@ def run_child(engine: str, size: int, work: Path, reuse_only: bool, stub: bool =
 
 
 def _analyze_local(store, record, reuse_only: bool) -> None:
-    """`engines.local.run_analysis`, with the embedding timed apart from the clustering."""
-    from storytrace.engines.local import REUSE_KINDS
-    from storytrace.events import cluster_events, infer_missing_years, translation_links
+    """`engines.local.run_stages` as the local engine runs it, with the embedding timed apart."""
+    from storytrace.engines.local import REUSE_KINDS, run_stages
     from storytrace.events.encoder import embed_cached, get_encoder
     from storytrace.events.signals import lead_text
     from storytrace.reuse import detect_reuse
 
-    articles = store.articles()
-    t = time.perf_counter()
-    store.replace_reuse(detect_reuse(articles), kinds=REUSE_KINDS)
-    record("reuse", time.perf_counter() - t)
     if reuse_only:
+        t = time.perf_counter()
+        store.replace_reuse(detect_reuse(store.articles()), kinds=REUSE_KINDS)
+        record("reuse", time.perf_counter() - t)
         return
-    links = [l for l in store.reuse_links() if l.kind != "translation"]
-    t = time.perf_counter()
-    embed_cached([lead_text(a) for a in articles], get_encoder(), store)
-    record("embedding", time.perf_counter() - t)
-    t = time.perf_counter()
-    events = cluster_events(articles, links, store=store, existing=store.events())
-    updated = infer_missing_years(articles, events)
-    if updated:
-        store.update_articles(updated)
-    store.replace_events(events)
-    record("clustering", time.perf_counter() - t)
-    t = time.perf_counter()
-    store.replace_reuse(translation_links(store.articles(), store.events(), store=store), kinds=["translation"])
-    record("translation", time.perf_counter() - t)
+    timings: dict[str, float] = {}
+    run_stages(store, reuse_step=detect_reuse,
+               prepare_events=lambda arts: embed_cached([lead_text(a) for a in arts], get_encoder(), store),
+               timings=timings)
+    for name, seconds in timings.items():
+        record(name, seconds)
 
 
 def _analyze_spark(store, record, reuse_only: bool) -> None:
@@ -202,15 +192,9 @@ def _analyze_spark(store, record, reuse_only: bool) -> None:
         record("reuse", time.perf_counter() - t)
         return
     timings: dict[str, float] = {}
-
-    def progress(description: str, total):
-        def advance(n: int = 1) -> None:
-            name = description.split(" (spark)")[0]
-            if description.endswith("(spark)") and name in timings:
-                record(name, timings[name])
-        return advance
-
-    analyze_spark(store, master="local[2]", timings=timings, progress=progress)
+    analyze_spark(store, master="local[2]", timings=timings)
+    for name, seconds in timings.items():
+        record(name, seconds)
 
 
 def slope(points: list[tuple[float, float]]) -> float | None:

@@ -233,19 +233,14 @@ def precompute_embeddings(spark, stages: StageDir, store: Store, articles: list[
 def analyze_spark(store: Store, *, force: bool = False, progress=None, master: str | None = None,
                   timings: dict | None = None):
     """reuse -> events (+ inferred years) -> translation links, with the per-article and
-    per-pair work on Spark; same stages, fingerprints and results as `local.run_analysis`.
+    per-pair work on Spark; the stages themselves are `local.run_stages`, shared with the
+    local engine, so fingerprints, skipping and results are the same.
 
     `timings`, when given, receives seconds per step (for bench/scale.py).
     """
-    from ..events import cluster_events, infer_missing_years, translation_links
-    from ..pipeline import AnalyzeSummary
-    from .local import REUSE_KINDS, _fingerprint
+    from .local import run_stages
     from .spark_session import get_spark
 
-    summary = AnalyzeSummary()
-    articles = store.articles()
-    ids = [a.id for a in articles]
-    summary.articles = len(articles)
     session: list = []
 
     def stages() -> StageDir:
@@ -254,41 +249,13 @@ def analyze_spark(store: Store, *, force: bool = False, progress=None, master: s
             session.append(StageDir(spark, work_dir_for(store.path)))
         return session[0]
 
-    fp = _fingerprint(ids, "reuse")
-    if force or store.stage_fingerprint("reuse") != fp:
-        with _timed(timings, "reuse", progress):
-            links = spark_reuse_links(stages().spark, stages(), articles, rebuild=force)
-            store.replace_reuse(links, kinds=REUSE_KINDS)
-            store.mark_stage("reuse", fp)
-    else:
-        summary.skipped_stages.append("reuse")
-    links = [l for l in store.reuse_links() if l.kind != "translation"]
-    summary.reuse_links = len(links)
+    def reuse_step(articles: list[Article]):
+        with _timed(None, "reuse", progress):
+            return spark_reuse_links(stages().spark, stages(), articles, rebuild=force)
 
-    fp = _fingerprint(ids, "events")
-    if force or store.stage_fingerprint("events") != fp:
-        with _timed(timings, "embedding", progress):
-            precompute_embeddings(stages().spark, stages(), store, articles, rebuild=force)
-        with _timed(timings, "clustering", progress):
-            events = cluster_events(articles, links, store=store,
-                                    existing=None if force else store.events(), progress=progress)
-            updated = infer_missing_years(articles, events)
-            if updated:
-                store.update_articles(updated)
-            store.replace_events(events)
-            store.mark_stage("events", fp)
-    else:
-        summary.skipped_stages.append("events")
-    events = store.events()
-    summary.events = len(events)
+    def prepare_events(articles: list[Article]):
+        with _timed(None, "embedding", progress):
+            return precompute_embeddings(stages().spark, stages(), store, articles, rebuild=force)
 
-    fp = _fingerprint(ids, "translation")
-    if force or store.stage_fingerprint("translation") != fp:
-        with _timed(timings, "translation", progress):
-            tlinks = translation_links(store.articles(), events, store=store)
-            store.replace_reuse(tlinks, kinds=["translation"])
-            store.mark_stage("translation", fp)
-    else:
-        summary.skipped_stages.append("translation")
-    summary.translation_links = len(store.reuse_links(kind="translation"))
-    return summary
+    return run_stages(store, reuse_step=reuse_step, prepare_events=prepare_events, force=force,
+                      progress=progress, timings=timings)
