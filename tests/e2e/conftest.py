@@ -68,18 +68,6 @@ def watched_no_js(browser):
     context.close()
 
 
-@pytest.fixture
-def sample():
-    return sample_articles()
-
-
-@pytest.fixture
-def sample_db(tmp_path):
-    path = tmp_path / "sample.db"
-    build_sample_store(path).close()
-    return path
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

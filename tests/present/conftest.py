@@ -14,7 +14,3 @@ def sample_store(tmp_path):
     yield store
     store.close()
 
-
-@pytest.fixture
-def sample():
-    return sample_articles()
