@@ -79,3 +79,14 @@ def test_store_is_wal(tmp_path):
     Store(tmp_path / "s.db").close()
     mode = sqlite3.connect(tmp_path / "s.db").execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
+
+
+def test_errors_are_replaced_not_repeated_and_cleared_when_fixed(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        store.add_errors([InputError("a.html", "empty file")])
+        store.add_errors([InputError("a.html", "empty file")])
+        assert [e.path for e in store.errors()] == ["a.html"]
+        fixed = _article("修好的文章。")
+        fixed.source_path = "a.html"
+        store.add_articles([fixed])
+        assert store.errors() == []

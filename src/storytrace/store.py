@@ -145,6 +145,7 @@ class Store:
                     new.append(art.id)
                 conn.execute("INSERT OR REPLACE INTO sources VALUES (?,?,?,?,?)",
                              (art.source_path, art.id, status, None, time.time()))
+                conn.execute("DELETE FROM errors WHERE path=?", (art.source_path,))
         return new, dup
 
     def update_articles(self, articles: Iterable[Article]) -> None:
@@ -191,8 +192,10 @@ class Store:
         return row is not None
 
     def add_errors(self, errors: Iterable[InputError]) -> None:
+        """Record failed inputs; a source that fails again replaces its earlier error line."""
         with self.transaction() as conn:
             for err in errors:
+                conn.execute("DELETE FROM errors WHERE path=?", (err.path,))
                 conn.execute("INSERT INTO errors(path, reason, stage, at) VALUES (?,?,?,?)",
                              (err.path, err.reason, err.stage, time.time()))
                 conn.execute("INSERT OR REPLACE INTO sources VALUES (?,?,?,?,?)",
