@@ -42,3 +42,14 @@ def test_binary_and_undecodable_bytes_are_errors():
 ])
 def test_short_legacy_texts_are_not_taken_for_korean_or_japanese(text, encoding):
     assert decode_bytes(text.encode(encoding))[0] == text
+
+
+def test_a_few_corrupt_bytes_in_utf8_are_replaced_not_fatal():
+    from storytrace.read.encoding import decode_bytes
+
+    body = "记者今日在港口看到，新一季的稻米已经装船，运往东南亚各国。" * 30
+    data = body.encode("utf-8")
+    damaged = data[:301] + b"\xff\xfe" + data[301:]
+    text, encoding = decode_bytes(damaged)
+    assert "replaced" in encoding and text.count("\ufffd") == 2
+    assert text.replace("\ufffd", "") == body

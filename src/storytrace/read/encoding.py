@@ -121,4 +121,18 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
     guess = _best_guess(data)
     if guess is not None:
         return guess
+    salvaged = _mostly_utf8(data)
+    if salvaged is not None:
+        return salvaged
     raise DecodeError("undecodable: not valid UTF-8 and no trustworthy encoding detected")
+
+
+def _mostly_utf8(data: bytes) -> tuple[str, str] | None:
+    """UTF-8 with a handful of corrupt bytes (a truncated download, one bad copy-paste): keep
+    the article with U+FFFD in their place rather than lose it, and say so in the encoding.
+    Only when the damage is tiny, so a file in another encoding is never read as UTF-8."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    if bad <= max(3, len(text) // 500) and not _CONTROL.search(text[:20000]):
+        return text, f"utf-8 ({bad} invalid byte sequence{'s' if bad != 1 else ''} replaced)"
+    return None
