@@ -133,6 +133,6 @@ def _mostly_utf8(data: bytes) -> tuple[str, str] | None:
     Only when the damage is tiny, so a file in another encoding is never read as UTF-8."""
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
-    if bad <= max(3, len(text) // 500) and not _CONTROL.search(text[:20000]):
+    if bad <= max(8, len(text) // 200) and not _CONTROL.search(text[:20000]):
         return text, f"utf-8 ({bad} invalid byte sequence{'s' if bad != 1 else ''} replaced)"
     return None
