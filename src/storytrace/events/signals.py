@@ -19,10 +19,13 @@ from ..textfold import fold
 
 LEAD_CHARS = 80           # body characters embedded after the title (measured: 80 ≈ 160 ≈ 300 on dev)
 LEXICAL_CHARS = 3000      # body characters compared lexically (measured: 3000 > 1500 > 600 on dev)
+NUMBER_CHARS = 200        # body characters whose figures are compared (measured: 200 ≈ 600 ≈ 1500 on dev)
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
 _PARA = re.compile(r"\s*\n\s*")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 @dataclass(slots=True)
@@ -39,6 +42,7 @@ class ArticleSignals:
     entities: dict[str, str] = field(default_factory=dict)   # key -> surface form
     entity_types: dict[str, str] = field(default_factory=dict)
     entity_keys: dict[str, list[str]] = field(default_factory=dict)   # key -> keys in all scripts
+    numbers: list[str] = field(default_factory=list)   # figures of the title and lead (see `figures`)
 
     def match_keys(self) -> set[str]:
         return {k for keys in self.entity_keys.values() for k in keys}
@@ -215,6 +219,21 @@ def same_event_dates(a: ArticleSignals, b: ArticleSignals, slack: int = 1,
     return (False, "") if far else (None, "")
 
 
+def figures(text: str) -> list[str]:
+    """The figures a report states (index levels, case counts, percentages), separators off.
+
+    Why: look-alike reports of one day (two markets' sessions, two places' case counts)
+    share template, names and wording but not their figures, while reports of one
+    happening repeat them. Separators are dropped so 1,000 / 1.000 and 1.54 / 1,54 meet
+    across locales; single digits and years say too little to count."""
+    out = set()
+    for match in _NUMBER.findall(fold(text)):
+        digits = match.replace(",", "").replace(".", "")
+        if len(digits) >= 2 and not _YEAR.fullmatch(match):
+            out.add(digits)
+    return sorted(out)
+
+
 def build_signals(article: Article) -> ArticleSignals:
     from .entities import extract_entities
 
@@ -225,7 +244,8 @@ def build_signals(article: Article) -> ArticleSignals:
         id=article.id, language=("zh" if is_chinese(article) else (article.language or "").lower()[:2]),
         lead=lead, tokens=lexical_tokens(article), published=published,
         month_day=month_day, lead_dates=lead_dates(lead_text(article, 240), month_day),
-        entities=entities, entity_types=types, entity_keys=keys)
+        entities=entities, entity_types=types, entity_keys=keys,
+        numbers=figures(article.title + "\n" + _PARA.sub(" ", article.text.strip())[:NUMBER_CHARS]))
 
 
 def shift(day: date, days: int) -> date:

@@ -36,6 +36,7 @@ class EventSettings:
     same_cycle_days: int = 2         # publication gap with no penalty
     max_days: int = 10               # publication gap beyond which articles never join
     reuse_coverage: float = 0.15     # non-formula reuse this large joins outright
+    figures_penalty: float = 0.30   # same-language leads both state figures, none shared
     # Across languages every signal is weaker (e5 rates a zh/vi pair of one event about as
     # close as a zh/vi pair of two look-alike events), so cross-language pairs lean on
     # shared names and the same named day; these were set on tests/events/data, not dev.
@@ -60,6 +61,7 @@ class PairEvidence:
     dates: np.ndarray          # +1 leads name the same day, -1 different, 0 unknown
     cross: np.ndarray          # True where the two articles are in different languages
     score: np.ndarray          # combined score the clusterer uses
+    figures: np.ndarray | None = None   # +1 leads share a figure, -1 both state figures but none shared, 0 unknown
 
 
 @dataclass
@@ -77,6 +79,8 @@ class Features:
     lead_days: np.ndarray               # n × 3 named lead dates as ordinals (NaN absent)
     languages: np.ndarray
     partial: np.ndarray                 # True where only month/day of publication is known
+    figures: sparse.csr_matrix          # n × F figures of title and lead (binary)
+    figure_counts: np.ndarray           # figures per article
     reuse: dict[tuple[int, int], float]
 
     def __len__(self) -> int:
@@ -89,6 +93,12 @@ def _tfidf(docs: list[list[str]]) -> sparse.csr_matrix:
     vectorizer = TfidfVectorizer(analyzer=lambda tokens: tokens, sublinear_tf=True, min_df=1,
                                  dtype=np.float32)
     return vectorizer.fit_transform(docs).tocsr()
+
+
+def _binary_rows(docs: list[list[str]]) -> sparse.csr_matrix:
+    if not any(docs):
+        return sparse.csr_matrix((len(docs), 1), dtype=np.float32)
+    return CountVectorizer(analyzer=lambda items: items, binary=True).fit_transform(docs).astype(np.float32).tocsr()
 
 
 def _entity_rows(signals: list[ArticleSignals]):
@@ -128,7 +138,9 @@ def article_features(signals: list[ArticleSignals], vectors: np.ndarray, links: 
             continue
         i, j = sorted((index[link.a], index[link.b]))
         reuse[(i, j)] = max(reuse.get((i, j), 0.0), link.a_coverage, link.b_coverage, 0.0)
+    figures = _binary_rows([s.numbers for s in signals])
     return Features(
+        figures=figures, figure_counts=np.asarray(figures.sum(axis=1)).ravel().astype(np.int32),
         signals=signals, vectors=np.asarray(vectors, dtype=np.float32),
         lexical=_tfidf([s.tokens for s in signals]), entity_weighted=weighted,
         entity_binary=binary, entity_mass=mass, entity_floor=floor,
@@ -200,7 +212,10 @@ def evidence(f: Features, i: np.ndarray, j: np.ndarray, settings: EventSettings)
         if f.reuse else np.zeros(len(i), dtype=np.float32)
     days, dates = _dates_and_days(f, i, j)
     cross = f.languages[i] != f.languages[j]
-    ev = PairEvidence(embedding, lexical, entities, reuse, days, dates, cross, np.zeros_like(embedding))
+    shared_figures = pair_products(f.figures, f.figures, i, j)
+    stated = (f.figure_counts[i] > 0) & (f.figure_counts[j] > 0)
+    figures = np.where(shared_figures > 0, 1, np.where(stated, -1, 0)).astype(np.int8)
+    ev = PairEvidence(embedding, lexical, entities, reuse, days, dates, cross, np.zeros_like(embedding), figures)
     ev.score = combine(ev, settings)
     ev.score[i == j] = 1.0
     return ev
@@ -211,7 +226,7 @@ def block_evidence(f: Features, members: list[int], settings: EventSettings) -> 
     m = len(members)
     idx = np.asarray(members, dtype=np.int64)
     ev = evidence(f, np.repeat(idx, m), np.tile(idx, m), settings)
-    for name in ("embedding", "lexical", "entities", "reuse", "days", "dates", "cross", "score"):
+    for name in ("embedding", "lexical", "entities", "reuse", "days", "dates", "cross", "score", "figures"):
         setattr(ev, name, getattr(ev, name).reshape(m, m))
     return ev
 
@@ -237,6 +252,8 @@ def combine(ev: PairEvidence, settings: EventSettings) -> np.ndarray:
     bonus = np.where(ev.cross, s.cross_date_bonus, s.date_bonus)
     score = s.embedding_weight * emb + s.lexical_weight * ev.lexical + entity_weight * ev.entities
     score += np.where(ev.dates > 0, bonus, 0.0) - np.where(ev.dates < 0, s.date_penalty, 0.0)
+    if ev.figures is not None:   # figures only within a language: 8万 / 80,000 would not meet
+        score -= np.where((ev.figures < 0) & ~ev.cross, s.figures_penalty, 0.0)
     gap = np.where(ev.days < 0, 0, ev.days).astype(np.float32)
     score -= np.clip(gap - s.same_cycle_days, 0, None) * 0.05
     score = np.where(ev.reuse >= s.reuse_coverage, np.maximum(score, 1.0), score)
