@@ -153,3 +153,14 @@ def test_json_file_with_one_object_or_an_array(tmp_path):
     docs, errors = _split(list(iter_documents([str(tmp_path / "one.json"), str(tmp_path / "many.json")])))
     assert [d.source_path.rsplit("/", 1)[1] for d in docs] == ["one.json", "many.json#1"]
     assert [e.path.rsplit("/", 1)[1] for e in errors] == ["many.json#2"]
+
+
+def test_folder_walk_skips_all_capitals_documentation_files(tmp_path):
+    from storytrace.read import expand_inputs
+
+    (tmp_path / "README.md").write_text("# About this folder\n", encoding="utf-8")
+    (tmp_path / "EXPECTED.md").write_text("# What to expect\n", encoding="utf-8")
+    (tmp_path / "story.md").write_text("# 标题\n\n正文。\n", encoding="utf-8")
+    walked = [p for p in expand_inputs([str(tmp_path)])]
+    assert walked == [str(tmp_path / "story.md")]
+    assert list(expand_inputs([str(tmp_path / "README.md")])) == [str(tmp_path / "README.md")]

@@ -23,13 +23,22 @@ def _is_url(value: str) -> bool:
     return value.startswith(("http://", "https://"))
 
 
+def _is_folder_doc(name: str) -> bool:
+    """README.md, LICENSE, EXPECTED.md...: an all-capitals name documents the folder by
+    convention, it is not an article. Skipped only when walking a folder; name the file
+    explicitly to read it."""
+    stem = name.split(".", 1)[0]
+    return len(stem) >= 4 and stem.isascii() and stem.isalpha() and stem.isupper()
+
+
 def _walk(folder: Path) -> list[Path]:
     """Article files under a folder, recursively, in a stable order; hidden files skipped."""
     found = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if not name.startswith(".") and name.lower().endswith(KNOWN_EXT):
+            if (not name.startswith(".") and name.lower().endswith(KNOWN_EXT)
+                    and not _is_folder_doc(name)):
                 found.append(Path(root) / name)
     return sorted(found)
 
