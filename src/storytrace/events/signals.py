@@ -24,7 +24,7 @@ NUMBER_CHARS = 200        # body characters whose figures are compared (measured
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
 _PARA = re.compile(r"\s*\n\s*")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMBER = re.compile(r"(?<![A-Za-z\u00c0-\u024f])(?<![A-Za-z\u00c0-\u024f]-)\d+(?:[.,]\d+)*")   # not COVID-19, G7
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
 

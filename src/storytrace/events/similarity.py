@@ -36,7 +36,8 @@ class EventSettings:
     same_cycle_days: int = 2         # publication gap with no penalty
     max_days: int = 10               # publication gap beyond which articles never join
     reuse_coverage: float = 0.15     # non-formula reuse this large joins outright
-    figures_penalty: float = 0.30   # same-language leads both state figures, none shared
+    figures_penalty: float = 0.60   # same-language leads both state figures, none shared ...
+    figures_full: int = 2            # ... in full once the sparser lead states this many
     # Across languages every signal is weaker (e5 rates a zh/vi pair of one event about as
     # close as a zh/vi pair of two look-alike events), so cross-language pairs lean on
     # shared names and the same named day; these were set on tests/events/data, not dev.
@@ -61,7 +62,7 @@ class PairEvidence:
     dates: np.ndarray          # +1 leads name the same day, -1 different, 0 unknown
     cross: np.ndarray          # True where the two articles are in different languages
     score: np.ndarray          # combined score the clusterer uses
-    figures: np.ndarray | None = None   # +1 leads share a figure, -1 both state figures but none shared, 0 unknown
+    figures: np.ndarray | None = None   # +1 leads share a figure; -k both state figures, none shared (k: the sparser lead's count, ≤ 3); 0 unknown
 
 
 @dataclass
@@ -214,7 +215,8 @@ def evidence(f: Features, i: np.ndarray, j: np.ndarray, settings: EventSettings)
     cross = f.languages[i] != f.languages[j]
     shared_figures = pair_products(f.figures, f.figures, i, j)
     stated = (f.figure_counts[i] > 0) & (f.figure_counts[j] > 0)
-    figures = np.where(shared_figures > 0, 1, np.where(stated, -1, 0)).astype(np.int8)
+    fewer = np.minimum(np.minimum(f.figure_counts[i], f.figure_counts[j]), 3)
+    figures = np.where(shared_figures > 0, 1, np.where(stated, -fewer, 0)).astype(np.int8)
     ev = PairEvidence(embedding, lexical, entities, reuse, days, dates, cross, np.zeros_like(embedding), figures)
     ev.score = combine(ev, settings)
     ev.score[i == j] = 1.0
@@ -241,8 +243,10 @@ def combine(ev: PairEvidence, settings: EventSettings) -> np.ndarray:
     """One score per pair: weighted evidence, then time and date penalties, then vetoes.
 
     The embedding only counts above `embedding_floor` (multilingual-e5 rates any two news
-    leads ≥0.8); lexical overlap and shared entities add; leads naming different days and
-    publication gaps beyond a news cycle subtract; big non-formula reuse joins outright;
+    leads ≥0.8); lexical overlap and shared entities add; leads naming different days,
+    same-language leads that both state figures but share none (two markets' sessions, two
+    places' case counts: one template, different happenings) and publication gaps beyond a
+    news cycle subtract; big non-formula reuse joins outright;
     a gap beyond `max_days` vetoes. Elementwise, so any shape of pair arrays works.
     """
     s = settings
@@ -253,7 +257,8 @@ def combine(ev: PairEvidence, settings: EventSettings) -> np.ndarray:
     score = s.embedding_weight * emb + s.lexical_weight * ev.lexical + entity_weight * ev.entities
     score += np.where(ev.dates > 0, bonus, 0.0) - np.where(ev.dates < 0, s.date_penalty, 0.0)
     if ev.figures is not None:   # figures only within a language: 8万 / 80,000 would not meet
-        score -= np.where((ev.figures < 0) & ~ev.cross, s.figures_penalty, 0.0)
+        disjoint = np.minimum(-ev.figures.astype(np.float32), s.figures_full) / s.figures_full
+        score -= np.where((ev.figures < 0) & ~ev.cross, s.figures_penalty * disjoint, 0.0)
     gap = np.where(ev.days < 0, 0, ev.days).astype(np.float32)
     score -= np.clip(gap - s.same_cycle_days, 0, None) * 0.05
     score = np.where(ev.reuse >= s.reuse_coverage, np.maximum(score, 1.0), score)
