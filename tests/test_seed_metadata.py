@@ -24,22 +24,32 @@ def seeds():
     return out
 
 
+def _expected_titles() -> dict[str, str]:
+    """Titles from the table in ../shared/seeds/EXPECTED.md, read at run time so that no seed
+    text is copied into this repository."""
+    titles: dict[str, str] = {}
+    for line in (SEEDS / "EXPECTED.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 5 and cells[0] in {"000", "001", "002", "003", "004"} and cells[1]:
+            titles.setdefault(cells[0], cells[1].split(" (")[0])
+    return titles
+
+
+# (published, precision, language, script, cited sources); titles come from EXPECTED.md.
 EXPECTED = {
-    "000": ("习近平会晤古巴国家主席：共同捍卫国际公平正义", "2022-11-25T09:53:00Z", "datetime", "zh", "Hans", ["Xinhua"]),
-    "001": ("习近平与古巴共产党领导人举行会谈 共同务实推动“一带一路”合作发展", "--11-25", "month-day", "zh", "Hans",
-            ["China News Service"]),
-    "002": ("中华人民共和国和古巴共和国关于深化新时代中古关系的联合声明", "2022-11-25", "date", "zh", "Hans", ["Xinhua"]),
-    "003": ("Trung Quốc và Cuba tăng cường hợp tác", "2022-11-26T07:15:30+07:00", "datetime", "vi", "Latn",
-            ["Chinese state media", "Nhân Dân"]),
-    "004": ("習近平:全球治理 中俄要發出更響亮聲音", "2021-12-17T15:30:00", "datetime", "zh", "Hans", ["Xinhua"]),
+    "000": ("2022-11-25T09:53:00Z", "datetime", "zh", "Hans", ["Xinhua"]),
+    "001": ("--11-25", "month-day", "zh", "Hans", ["China News Service"]),
+    "002": ("2022-11-25", "date", "zh", "Hans", ["Xinhua"]),
+    "003": ("2022-11-26T07:15:30+07:00", "datetime", "vi", "Latn", ["Chinese state media", "Nhân Dân"]),
+    "004": ("2021-12-17T15:30:00", "datetime", "zh", "Hans", ["Xinhua"]),
 }
 
 
 @pytest.mark.parametrize("seed", sorted(EXPECTED))
 def test_seed_metadata(seeds, seed):
     art = seeds[seed]
-    title, published, precision, language, script, cited = EXPECTED[seed]
-    assert art.title == title
+    published, precision, language, script, cited = EXPECTED[seed]
+    assert art.title == _expected_titles()[seed]
     assert (art.published, art.published_precision) == (published, precision)
     assert art.published_evidence
     assert (art.language, art.script) == (language, script)
@@ -48,8 +58,8 @@ def test_seed_metadata(seeds, seed):
 
 def test_seed_details(seeds):
     assert "dateline" in seeds["001"].published_evidence and not seeds["001"].published_inferred
-    assert "2022年11月24日至26日" in seeds["002"].published_evidence
-    assert seeds["003"].metadata["page_clock"][0].startswith("Chủ nhật, 17/11/2024")
+    assert "2022年" in seeds["002"].published_evidence and "至" in seeds["002"].published_evidence
+    assert "17/11/2024" in seeds["003"].metadata["page_clock"][0]
     # Boilerplate and paragraph repair (checked by shape, without quoting the texts).
     assert "lượt xem" not in seeds["003"].text and "Từ khóa" not in seeds["003"].text
     assert "AI Translated" not in seeds["004"].text and not seeds["004"].text.endswith(seeds["004"].title)
