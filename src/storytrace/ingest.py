@@ -23,6 +23,7 @@ from .model import Article, InputError, RawDocument, content_id
 from .normalize import NormalizeError, build_article
 from .normalize.boilerplate import recurring_lines, remove_lines
 from .read import iter_documents
+from .pipeline import ProgressFactory
 from .store import Store
 
 WINDOW = 2000
@@ -30,8 +31,6 @@ BATCH = 200
 POOL_CHUNK = 16
 SMALL_RUN = 24          # below this many documents, a process pool costs more than it saves
 MIN_RECURRING = 5
-
-ProgressFactory = Callable[[str, int | None], Callable[[int], None]] | None
 
 
 @dataclass

@@ -7,7 +7,6 @@ the store, so a re-run after a crash redoes only unfinished stages.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -15,6 +14,7 @@ from typing import Callable
 from .model import InputError
 from .store import Store
 
+# `progress(description, total) -> advance(n)`, or None: how every step reports progress.
 ProgressFactory = Callable[[str, int | None], Callable[[int], None]] | None
 
 
@@ -25,14 +25,6 @@ class AnalyzeSummary:
     translation_links: int = 0
     events: int = 0
     skipped_stages: list[str] = field(default_factory=list)
-
-
-def _articles_fingerprint(store: Store, extra: str = "") -> str:
-    digest = hashlib.blake2b(digest_size=12)
-    for article_id in store.article_ids():
-        digest.update(article_id.encode())
-    digest.update(extra.encode())
-    return digest.hexdigest()
 
 
 def analyze(store: Store, *, engine: str = "local", force: bool = False,
