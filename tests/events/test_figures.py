@@ -44,7 +44,7 @@ def test_disjoint_figures_lower_the_score_and_shared_ones_do_not():
     assert float(ev.score[0]) - low == np.float32(EventSettings().figures_penalty)
 
 
-def test_sessions_of_several_markets_stay_apart_only_thanks_to_figures(encoder):
+def test_sessions_of_several_markets_stay_apart_thanks_to_figures_and_markets(encoder):
     articles = [_market("tk", "日", "日经平均指数", "28,779", "1.54", "丰田及索尼"),
                 _market("tk2", "日", "日经平均指数", "28,779", "1.54", "索尼及软银"),
                 _market("se", "韩", "综合指数", "3,120", "1.07", "三星电子及现代汽车"),
@@ -53,5 +53,6 @@ def test_sessions_of_several_markets_stay_apart_only_thanks_to_figures(encoder):
                 _market("sh", "沪", "上证综指", "3,496", "0.47", "白酒及券商")]
     events = cluster_events(articles, [], encoder=encoder)
     assert sorted(sorted(e.articles) for e in events) == [["hk"], ["se"], ["sh"], ["tk", "tk2"], ["tw"]]
-    blind = cluster_events(articles, [], encoder=encoder, settings=EventSettings(figures_penalty=0.0))
+    blind = cluster_events(articles, [], encoder=encoder,
+                           settings=EventSettings(figures_penalty=0.0, market_penalty=0.0, market_bonus=0.0))
     assert len(blind) < len(events)

@@ -43,6 +43,8 @@ class ArticleSignals:
     entity_types: dict[str, str] = field(default_factory=dict)
     entity_keys: dict[str, list[str]] = field(default_factory=dict)   # key -> keys in all scripts
     numbers: list[str] = field(default_factory=list)   # figures of the title and lead (see `figures`)
+    sessions: list[str] = field(default_factory=list)  # market sessions the headline reports (`markets.sessions`)
+    commentary: bool = False              # the headline labels it analysis / column / poll (`genre`)
 
     def match_keys(self) -> set[str]:
         return {k for keys in self.entity_keys.values() for k in keys}
@@ -236,6 +238,8 @@ def figures(text: str) -> list[str]:
 
 def build_signals(article: Article) -> ArticleSignals:
     from .entities import extract_entities
+    from .genre import is_commentary
+    from .markets import sessions
 
     published, month_day = parse_published(article.published)
     lead = lead_text(article)
@@ -245,7 +249,8 @@ def build_signals(article: Article) -> ArticleSignals:
         lead=lead, tokens=lexical_tokens(article), published=published,
         month_day=month_day, lead_dates=lead_dates(lead_text(article, 240), month_day),
         entities=entities, entity_types=types, entity_keys=keys,
-        numbers=figures(article.title + "\n" + _PARA.sub(" ", article.text.strip())[:NUMBER_CHARS]))
+        numbers=figures(article.title + "\n" + _PARA.sub(" ", article.text.strip())[:NUMBER_CHARS]),
+        sessions=sessions(article.title, article.published), commentary=is_commentary(article.title))
 
 
 def shift(day: date, days: int) -> date:

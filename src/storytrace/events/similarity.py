@@ -38,6 +38,9 @@ class EventSettings:
     reuse_coverage: float = 0.15     # non-formula reuse this large joins outright
     figures_penalty: float = 0.60   # same-language leads both state figures, none shared ...
     figures_full: int = 2            # ... in full once the sparser lead states this many
+    market_bonus: float = 0.70       # both headlines report one market's same session ...
+    market_penalty: float = 0.60     # ... or different markets / sessions (markets.py)
+    commentary_penalty: float = 0.15  # either headline is labelled analysis / column / poll (genre.py)
     # Across languages every signal is weaker (e5 rates a zh/vi pair of one event about as
     # close as a zh/vi pair of two look-alike events), so cross-language pairs lean on
     # shared names and the same named day; these were set on tests/events/data, not dev.
@@ -63,6 +66,8 @@ class PairEvidence:
     cross: np.ndarray          # True where the two articles are in different languages
     score: np.ndarray          # combined score the clusterer uses
     figures: np.ndarray | None = None   # +1 leads share a figure; -k both state figures, none shared (k: the sparser lead's count, ≤ 3); 0 unknown
+    market: np.ndarray | None = None    # +1 headlines report the same market session, -1 different ones, 0 not both market reports
+    commentary: np.ndarray | None = None   # how many of the two headlines are labelled commentary (0-2)
 
 
 @dataclass
@@ -82,6 +87,9 @@ class Features:
     partial: np.ndarray                 # True where only month/day of publication is known
     figures: sparse.csr_matrix          # n × F figures of title and lead (binary)
     figure_counts: np.ndarray           # figures per article
+    sessions: sparse.csr_matrix         # n × S market sessions named by the headline (binary)
+    session_counts: np.ndarray
+    commentary: np.ndarray              # True where the headline labels the piece commentary
     reuse: dict[tuple[int, int], float]
 
     def __len__(self) -> int:
@@ -140,7 +148,10 @@ def article_features(signals: list[ArticleSignals], vectors: np.ndarray, links: 
         i, j = sorted((index[link.a], index[link.b]))
         reuse[(i, j)] = max(reuse.get((i, j), 0.0), link.a_coverage, link.b_coverage, 0.0)
     figures = _binary_rows([s.numbers for s in signals])
+    sessions = _binary_rows([s.sessions for s in signals])
     return Features(
+        commentary=np.array([s.commentary for s in signals], dtype=bool),
+        sessions=sessions, session_counts=np.asarray(sessions.sum(axis=1)).ravel().astype(np.int32),
         figures=figures, figure_counts=np.asarray(figures.sum(axis=1)).ravel().astype(np.int32),
         signals=signals, vectors=np.asarray(vectors, dtype=np.float32),
         lexical=_tfidf([s.tokens for s in signals]), entity_weighted=weighted,
@@ -217,7 +228,11 @@ def evidence(f: Features, i: np.ndarray, j: np.ndarray, settings: EventSettings)
     stated = (f.figure_counts[i] > 0) & (f.figure_counts[j] > 0)
     fewer = np.minimum(np.minimum(f.figure_counts[i], f.figure_counts[j]), 3)
     figures = np.where(shared_figures > 0, 1, np.where(stated, -fewer, 0)).astype(np.int8)
-    ev = PairEvidence(embedding, lexical, entities, reuse, days, dates, cross, np.zeros_like(embedding), figures)
+    same_session = pair_products(f.sessions, f.sessions, i, j) > 0
+    both_markets = (f.session_counts[i] > 0) & (f.session_counts[j] > 0)
+    market = np.where(same_session, 1, np.where(both_markets, -1, 0)).astype(np.int8)
+    ev = PairEvidence(embedding, lexical, entities, reuse, days, dates, cross, np.zeros_like(embedding),
+                      figures, market, (f.commentary[i].astype(np.int8) + f.commentary[j]).astype(np.int8))
     ev.score = combine(ev, settings)
     ev.score[i == j] = 1.0
     return ev
@@ -228,7 +243,7 @@ def block_evidence(f: Features, members: list[int], settings: EventSettings) -> 
     m = len(members)
     idx = np.asarray(members, dtype=np.int64)
     ev = evidence(f, np.repeat(idx, m), np.tile(idx, m), settings)
-    for name in ("embedding", "lexical", "entities", "reuse", "days", "dates", "cross", "score", "figures"):
+    for name in ("embedding", "lexical", "entities", "reuse", "days", "dates", "cross", "score", "figures", "market", "commentary"):
         setattr(ev, name, getattr(ev, name).reshape(m, m))
     return ev
 
@@ -244,9 +259,11 @@ def combine(ev: PairEvidence, settings: EventSettings) -> np.ndarray:
 
     The embedding only counts above `embedding_floor` (multilingual-e5 rates any two news
     leads ≥0.8); lexical overlap and shared entities add; leads naming different days,
-    same-language leads that both state figures but share none (two markets' sessions, two
-    places' case counts: one template, different happenings) and publication gaps beyond a
-    news cycle subtract; big non-formula reuse joins outright;
+    same-language leads that both state figures but share none (two places' case counts:
+    one template, different happenings) and publication gaps beyond a news cycle subtract;
+    headlines on one market's same trading session add (and their figures may differ: the
+    midday and closing reports), headlines on different markets or sessions subtract, and
+    pieces labelled commentary need more evidence; big non-formula reuse joins outright;
     a gap beyond `max_days` vetoes. Elementwise, so any shape of pair arrays works.
     """
     s = settings
@@ -256,9 +273,14 @@ def combine(ev: PairEvidence, settings: EventSettings) -> np.ndarray:
     bonus = np.where(ev.cross, s.cross_date_bonus, s.date_bonus)
     score = s.embedding_weight * emb + s.lexical_weight * ev.lexical + entity_weight * ev.entities
     score += np.where(ev.dates > 0, bonus, 0.0) - np.where(ev.dates < 0, s.date_penalty, 0.0)
+    market = ev.market if ev.market is not None else np.zeros(np.shape(score), dtype=np.int8)
     if ev.figures is not None:   # figures only within a language: 8万 / 80,000 would not meet
         disjoint = np.minimum(-ev.figures.astype(np.float32), s.figures_full) / s.figures_full
-        score -= np.where((ev.figures < 0) & ~ev.cross, s.figures_penalty * disjoint, 0.0)
+        # One session's midday and closing reports state different figures by design.
+        score -= np.where((ev.figures < 0) & ~ev.cross & (market <= 0), s.figures_penalty * disjoint, 0.0)
+    score += np.where(market > 0, s.market_bonus, 0.0) - np.where(market < 0, s.market_penalty, 0.0)
+    if ev.commentary is not None:
+        score -= s.commentary_penalty * ev.commentary
     gap = np.where(ev.days < 0, 0, ev.days).astype(np.float32)
     score -= np.clip(gap - s.same_cycle_days, 0, None) * 0.05
     score = np.where(ev.reuse >= s.reuse_coverage, np.maximum(score, 1.0), score)

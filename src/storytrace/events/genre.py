@@ -1,0 +1,28 @@
+"""Is a piece commentary rather than a report? Read from the headline's own label.
+
+Why: analysis, columns, polls and press reviews discuss a theme that several reports
+share ("the dollar", "the central bank's tightening"), so every text signal rates them
+close to each other and to the reports, yet a piece of commentary belongs to an event
+only when it is mainly about that one happening. Outlets label such pieces in the
+headline (Reuters 焦点： / ANALYSIS-, RFI 要闻解说, press reviews), so the label is read
+rather than guessed; the clusterer asks more evidence of pairs that include one.
+"""
+from __future__ import annotations
+
+import re
+
+from ..textfold import fold
+
+# Folded (Simplified, half-width, lower case) headline labels, at the start or the end.
+_LEADING = ("焦点", "分析", "综述", "调查", "专栏", "观点", "社论", "评论", "解读", "述评", "特稿",
+            "analysis", "focus", "column", "commentary", "opinion", "editorial", "explainer",
+            "breakingviews", "poll", "phân tích", "bình luận", "góc nhìn", "xã luận")
+_TRAILING = ("路透调查", "要闻解说", "报纸摘要", "报章摘要", "reuters poll")
+_LABEL = re.compile(r"^\W*(?:" + "|".join(map(re.escape, _LEADING)) + r")\s*[:：\-–]")
+_SUFFIX = re.compile(r"(?:" + "|".join(map(re.escape, _TRAILING)) + r")\W*(?:-.*)?$")
+
+
+def is_commentary(title: str) -> bool:
+    """True when the headline carries an analysis / column / poll / press-review label."""
+    folded = fold((title or "").strip())
+    return bool(_LABEL.search(folded) or _SUFFIX.search(folded))
