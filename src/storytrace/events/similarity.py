@@ -66,7 +66,7 @@ class PairEvidence:
     cross: np.ndarray          # True where the two articles are in different languages
     score: np.ndarray          # combined score the clusterer uses
     figures: np.ndarray | None = None   # +1 leads share a figure; -k both state figures, none shared (k: the sparser lead's count, ≤ 3); 0 unknown
-    market: np.ndarray | None = None    # +1 headlines report the same market session, -1 different ones, 0 not both market reports
+    market: np.ndarray | None = None    # +1 headlines report the same market session, -2 another session of that market, -1 other markets, 0 not both market reports
     commentary: np.ndarray | None = None   # how many of the two headlines are labelled commentary (0-2)
 
 
@@ -88,6 +88,7 @@ class Features:
     figures: sparse.csr_matrix          # n × F figures of title and lead (binary)
     figure_counts: np.ndarray           # figures per article
     sessions: sparse.csr_matrix         # n × S market sessions named by the headline (binary)
+    markets: sparse.csr_matrix          # n × M the markets themselves (binary)
     session_counts: np.ndarray
     commentary: np.ndarray              # True where the headline labels the piece commentary
     reuse: dict[tuple[int, int], float]
@@ -149,9 +150,10 @@ def article_features(signals: list[ArticleSignals], vectors: np.ndarray, links: 
         reuse[(i, j)] = max(reuse.get((i, j), 0.0), link.a_coverage, link.b_coverage, 0.0)
     figures = _binary_rows([s.numbers for s in signals])
     sessions = _binary_rows([s.sessions for s in signals])
+    markets = _binary_rows([[x.split("@")[0] for x in s.sessions] for s in signals])
     return Features(
         commentary=np.array([s.commentary for s in signals], dtype=bool),
-        sessions=sessions, session_counts=np.asarray(sessions.sum(axis=1)).ravel().astype(np.int32),
+        sessions=sessions, markets=markets, session_counts=np.asarray(sessions.sum(axis=1)).ravel().astype(np.int32),
         figures=figures, figure_counts=np.asarray(figures.sum(axis=1)).ravel().astype(np.int32),
         signals=signals, vectors=np.asarray(vectors, dtype=np.float32),
         lexical=_tfidf([s.tokens for s in signals]), entity_weighted=weighted,
@@ -230,7 +232,8 @@ def evidence(f: Features, i: np.ndarray, j: np.ndarray, settings: EventSettings)
     figures = np.where(shared_figures > 0, 1, np.where(stated, -fewer, 0)).astype(np.int8)
     same_session = pair_products(f.sessions, f.sessions, i, j) > 0
     both_markets = (f.session_counts[i] > 0) & (f.session_counts[j] > 0)
-    market = np.where(same_session, 1, np.where(both_markets, -1, 0)).astype(np.int8)
+    same_market = pair_products(f.markets, f.markets, i, j) > 0
+    market = np.where(same_session, 1, np.where(same_market, -2, np.where(both_markets, -1, 0))).astype(np.int8)
     ev = PairEvidence(embedding, lexical, entities, reuse, days, dates, cross, np.zeros_like(embedding),
                       figures, market, (f.commentary[i].astype(np.int8) + f.commentary[j]).astype(np.int8))
     ev.score = combine(ev, settings)
@@ -284,5 +287,5 @@ def combine(ev: PairEvidence, settings: EventSettings) -> np.ndarray:
     gap = np.where(ev.days < 0, 0, ev.days).astype(np.float32)
     score -= np.clip(gap - s.same_cycle_days, 0, None) * 0.05
     score = np.where(ev.reuse >= s.reuse_coverage, np.maximum(score, 1.0), score)
-    score = np.where(ev.days > s.max_days, -1.0, score)
+    score = np.where((ev.days > s.max_days) | (market == -2), -1.0, score)
     return np.asarray(score, dtype=np.float32)
