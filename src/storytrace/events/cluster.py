@@ -26,7 +26,7 @@ from ..model import Article, Event, ReuseLink
 from .describe import build_event, event_id
 from .encoder import embed_cached, get_encoder
 from .candidates import candidate_pairs
-from .linkage import sparse_average_link
+from .linkage import merge_by_strong_share, sparse_average_link
 from .signals import build_signals
 from .similarity import EventSettings, PairEvidence, article_features, block_evidence, evidence
 
@@ -116,8 +116,10 @@ def _fresh_groups(features, edge_i: np.ndarray, edge_j: np.ndarray, edge_score: 
         bounds = np.cumsum([len(a) * len(b) for a, b in pairs])[:-1]
         return [float(part.sum()) for part in np.split(score, bounds)]
 
-    groups = sparse_average_link(len(local), position[edge_i[keep]], position[edge_j[keep]],
-                                 edge_score[keep], cross_sums, settings.threshold)
+    li, lj = position[edge_i[keep]], position[edge_j[keep]]
+    groups = sparse_average_link(len(local), li, lj, edge_score[keep], cross_sums, settings.threshold)
+    if settings.strong_share < 1.0:
+        groups = merge_by_strong_share(groups, li, lj, settings.strong_share, settings.strong_share_min)
     return [[int(local[k]) for k in g] for g in groups]
 
 

@@ -47,6 +47,8 @@ MARKETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "IN": ("Asia/Kolkata", ("印度股市", "sensex", "nifty")),
     "AU": ("Australia/Sydney", ("澳股", "澳洲股市", "asx 200")),
     "SG": ("Asia/Singapore", ("新加坡股市", "海峡时报指数", "straits times index")),
+    # The yuan's daily central parity is a market fixing reported like a session.
+    "CNY-FIX": ("Asia/Shanghai", ("人民币中间价", "人民币兑美元中间价", "yuan midpoint", "tỷ giá trung tâm")),
 }
 
 

@@ -27,6 +27,8 @@ class EventSettings:
     """The knobs, in the user's terms. Defaults tuned on the zh-2021-02 dev day (see README)."""
 
     threshold: float = 0.70          # average-link score two groups need to merge
+    strong_share: float = 0.30       # then groups of 2+ join when this share of their cross pairs clears the threshold
+    strong_share_min: int = 2
     embedding_floor: float = 0.86    # e5 cosine at which the embedding starts to count
     embedding_weight: float = 0.80
     lexical_weight: float = 2.20
@@ -40,7 +42,7 @@ class EventSettings:
     figures_full: int = 2            # ... in full once the sparser lead states this many
     market_bonus: float = 0.70       # both headlines report one market's same session ...
     market_penalty: float = 0.60     # ... or different markets / sessions (markets.py)
-    commentary_penalty: float = 0.15  # either headline is labelled analysis / column / poll (genre.py)
+    commentary_penalty: float = 0.30  # either headline is labelled analysis / column / poll (genre.py)
     # Across languages every signal is weaker (e5 rates a zh/vi pair of one event about as
     # close as a zh/vi pair of two look-alike events), so cross-language pairs lean on
     # shared names and the same named day; these were set on tests/events/data, not dev.
