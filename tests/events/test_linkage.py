@@ -63,3 +63,19 @@ def test_a_bridge_pair_does_not_chain_two_groups():
     score[2, 3] = score[3, 2] = 0.95
     np.fill_diagonal(score, 1.0)
     assert sparse_from(score, 0.7) == [[0, 1, 2], [3, 4, 5]] == dense_average_link(score, 0.7)
+
+
+def test_strong_share_joins_groups_whose_cross_pairs_are_mostly_strong():
+    from storytrace.events.linkage import merge_by_strong_share
+
+    # Groups {0,1}, {2,3}, {4,5}: 2 of the 4 pairs between the first two are strong, 1 of 4
+    # between the second and third; a single item never joins through this pass.
+    groups = [[0, 1], [2, 3], [4, 5], [6]]
+    edge_i = np.array([0, 1, 3, 0, 1])
+    edge_j = np.array([2, 3, 4, 1, 6])
+    assert merge_by_strong_share(groups, edge_i, edge_j, 0.5) == [[0, 1, 2, 3], [4, 5], [6]]
+    assert merge_by_strong_share(groups, edge_i, edge_j, 0.6) == groups
+    # Best-connected first, then recounted: {0,1,2,3} vs {4,5} has 1 strong pair of 8, so
+    # {2,3}'s 1-of-4 link to {4,5} no longer counts.
+    assert merge_by_strong_share(groups, edge_i, edge_j, 0.2) == [[0, 1, 2, 3], [4, 5], [6]]
+    assert merge_by_strong_share(groups, edge_i, edge_j, 0.2, min_size=1) == [[0, 1, 2, 3, 6], [4, 5]]

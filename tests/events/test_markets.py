@@ -52,12 +52,13 @@ TAIPEI = _report("t", "台股高收0.6%", "加權指數收報15,802點，升96�
 NEXT_DAY = _report("n", "港股低收80點", "恒生指數收報29,208點，跌80點，全日成交1,650億元。", "2031-03-08T16:30:00+08:00")
 
 
-def test_same_session_adds_and_overrides_figures_while_other_markets_and_days_subtract():
+def test_same_session_adds_other_markets_subtract_other_days_veto():
     settings = EventSettings()
     same, joined = _pair(MIDDAY, CLOSE, settings)
     other_market, apart = _pair(CLOSE, TAIPEI, settings)
     other_day, later = _pair(CLOSE, NEXT_DAY, settings)
-    assert (same, other_market, other_day) == (1, -1, -1)
+    assert (same, other_market, other_day) == (1, -1, -2)
+    assert later == -1.0                       # another session of the same market: a veto
     blind = EventSettings(market_bonus=0.0, market_penalty=0.0)
     assert joined - _pair(MIDDAY, CLOSE, blind)[1] > settings.market_bonus   # figures penalty lifted too
     assert _pair(CLOSE, TAIPEI, blind)[1] - apart == np.float32(settings.market_penalty)
