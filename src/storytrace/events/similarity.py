@@ -37,7 +37,7 @@ class EventSettings:
     date_penalty: float = 0.50       # leads name days more than 3 apart
     same_cycle_days: int = 2         # publication gap with no penalty
     max_days: int = 10               # publication gap beyond which articles never join
-    reuse_coverage: float = 0.15     # non-formula reuse this large joins outright
+    reuse_coverage: float = 0.15     # non-formula reuse this large, on both sides, joins outright (a roundup quoting a story does not)
     figures_penalty: float = 0.60   # same-language leads both state figures, none shared ...
     figures_full: int = 2            # ... in full once the sparser lead states this many
     market_bonus: float = 0.70       # both headlines report one market's same session ...
@@ -62,7 +62,7 @@ class PairEvidence:
     embedding: np.ndarray      # raw cosine of title+lead vectors
     lexical: np.ndarray        # TF-IDF cosine in the shared Sino-Vietnamese/word space
     entities: np.ndarray       # IDF-weighted overlap of entity keys
-    reuse: np.ndarray          # best non-formula reuse coverage between the two
+    reuse: np.ndarray          # non-formula reuse coverage of the less-covered side (min of the two), best link
     days: np.ndarray           # publication gap in days (-1 unknown)
     dates: np.ndarray          # +1 leads name the same day, -1 different, 0 unknown
     cross: np.ndarray          # True where the two articles are in different languages
@@ -149,7 +149,7 @@ def article_features(signals: list[ArticleSignals], vectors: np.ndarray, links: 
         if link.kind not in REUSE_KINDS or link.a not in index or link.b not in index:
             continue
         i, j = sorted((index[link.a], index[link.b]))
-        reuse[(i, j)] = max(reuse.get((i, j), 0.0), link.a_coverage, link.b_coverage, 0.0)
+        reuse[(i, j)] = max(reuse.get((i, j), 0.0), min(link.a_coverage, link.b_coverage), 0.0)
     figures = _binary_rows([s.numbers for s in signals])
     sessions = _binary_rows([s.sessions for s in signals])
     markets = _binary_rows([[x.split("@")[0] for x in s.sessions] for s in signals])
