@@ -41,13 +41,18 @@ class TreeMemory:
         self._thread.start()
 
     @staticmethod
-    def _tree_rss() -> float:
+    def _tree() -> tuple[set[int], dict[int, float]]:
+        """This process and its descendants, with each one's CPU seconds so far."""
         parents: dict[int, int] = {}
+        cpu: dict[int, float] = {}
+        tick = os.sysconf("SC_CLK_TCK")
         for entry in os.listdir("/proc"):
             if entry.isdigit():
                 try:
                     with open(f"/proc/{entry}/stat") as fh:
-                        parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+                        fields = fh.read().rsplit(")", 1)[1].split()
+                    parents[int(entry)] = int(fields[1])
+                    cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
                 except (OSError, IndexError, ValueError):
                     continue
         tree, frontier = {os.getpid()}, [os.getpid()]
@@ -57,6 +62,19 @@ class TreeMemory:
                 if parent == pid and child not in tree:
                     tree.add(child)
                     frontier.append(child)
+        return tree, cpu
+
+    @classmethod
+    def tree_cpu(cls) -> float:
+        """CPU seconds used so far by the tree (live processes plus reaped children), so a
+        step's CPU can be compared with its wall time: busy cores = cpu / seconds."""
+        tree, cpu = cls._tree()
+        times = os.times()
+        return sum(cpu.get(pid, 0.0) for pid in tree if pid != os.getpid()) + sum(times[:4])
+
+    @classmethod
+    def _tree_rss(cls) -> float:
+        tree, _ = cls._tree()
         total = 0
         for pid in tree:
             try:
@@ -123,8 +141,14 @@ def run_child(engine: str, size: int, work: Path, reuse_only: bool, stub: bool =
     mem = TreeMemory()
     steps: dict[str, dict] = {}
 
+    cpu = [TreeMemory.tree_cpu()]
+    load_at_start = round(os.getloadavg()[0], 2)
+
     def record(name: str, seconds: float) -> None:
-        steps[name] = {"seconds": round(seconds, 2), "peak_mb": round(mem.reset(), 1)}
+        now = TreeMemory.tree_cpu()
+        steps[name] = {"seconds": round(seconds, 2), "peak_mb": round(mem.reset(), 1),
+                       "cpu_s": round(now - cpu[0], 1)}
+        cpu[0] = now
 
     with Store(db) as store:
         t = time.perf_counter()
@@ -144,6 +168,7 @@ def run_child(engine: str, size: int, work: Path, reuse_only: bool, stub: bool =
         if stub and not reuse_only:
             stub_vectors(store)
             mem.reset()
+            cpu[0] = TreeMemory.tree_cpu()
         if engine == "spark":
             _analyze_spark(store, record, reuse_only)
         else:
@@ -152,7 +177,8 @@ def run_child(engine: str, size: int, work: Path, reuse_only: bool, stub: bool =
             steps.pop("embedding", None)
         result = {"engine": engine, "size": size, "stub_vectors": stub, "articles": store.count_articles(),
                   "stored": summary.stored, "links": len(store.reuse_links()),
-                  "events": len(store.events()), "digest": _digest(store), "steps": steps}
+                  "events": len(store.events()), "digest": _digest(store), "steps": steps,
+                  "load": [load_at_start, round(os.getloadavg()[0], 2)]}
     mem.stop()
     return result
 
@@ -195,6 +221,96 @@ def _analyze_spark(store, record, reuse_only: bool) -> None:
     analyze_spark(store, master="local[2]", timings=timings)
     for name, seconds in timings.items():
         record(name, seconds)
+
+
+def profile_child(engine: str, size: int, work: Path) -> dict:
+    """Where ingest + reuse spend their time, sub-step by sub-step, for one engine and size.
+
+    The local reuse steps are `detect_reuse`'s own calls in its order (a profiler's copy of
+    its ten lines); the Spark ones are the stage builds (`StageDir.stage`) and what the
+    driver does around them. Ingest is split into the driver's storing (`_finish_window`:
+    boilerplate, SQLite) and the rest (reading + normalizing, overlapped with storing).
+    """
+    import shutil
+    from contextlib import contextmanager
+
+    import storytrace.ingest as ingest_module
+    from storytrace.engines.local import REUSE_KINDS
+    from storytrace.store import Store
+
+    inputs = [str(CORPUS)] + [str(work / "synth" / f"part{p:02d}") for p in range(1, size)]
+    db = work / f"profile-{engine}-{size}.db"
+    for path in (db, Path(str(db) + "-wal"), Path(str(db) + "-shm")):
+        path.unlink(missing_ok=True)
+    shutil.rmtree(str(db) + ".spark", ignore_errors=True)
+    split: dict[str, float] = {}
+
+    @contextmanager
+    def timed(name: str):
+        start, cpu = time.perf_counter(), TreeMemory.tree_cpu()
+        yield
+        split[name] = round(split.get(name, 0.0) + time.perf_counter() - start, 2)
+        split[name + " (cpu s)"] = round(split.get(name + " (cpu s)", 0.0) + TreeMemory.tree_cpu() - cpu, 1)
+
+    def wrap(owner, attr: str, name: str):
+        original = getattr(owner, attr)
+
+        def wrapped(*args, **kwargs):
+            with timed(name):
+                return original(*args, **kwargs)
+        setattr(owner, attr, wrapped)
+
+    wrap(ingest_module, "_finish_window", "ingest: driver stores (_finish_window)")
+    with Store(db) as store:
+        if engine == "spark":
+            from storytrace.engines import spark_stages
+            from storytrace.engines.spark import ingest_spark, spark_reuse_links
+            from storytrace.engines.spark_session import get_spark
+
+            with timed("session"):
+                spark = get_spark("local[2]")
+            with timed("ingest"):
+                ingest_spark(inputs, store, master="local[2]")
+            articles = store.articles()
+            original = spark_stages.StageDir.stage
+
+            def stage(self, name, fp, build, *, rebuild=False):
+                with timed(f"reuse: stage {name}"):
+                    return original(self, name, fp, build, rebuild=rebuild)
+            spark_stages.StageDir.stage = stage
+            with timed("reuse"):
+                links = spark_reuse_links(spark, spark_stages.StageDir(spark, str(db) + ".spark"), articles)
+        else:
+            from storytrace.ingest import ingest
+            from storytrace.reuse import ReuseSettings
+            from storytrace.reuse import detect as d
+
+            with timed("ingest"):
+                ingest(inputs, store)
+            articles = store.articles()
+            settings = ReuseSettings()
+            with timed("reuse"):
+                with timed("reuse: fingerprint (1 process)"):
+                    ordered = [a for _, a in sorted({a.id: a for a in articles}.items())]
+                    fps = d.fingerprint_articles(ordered, settings)
+                with timed("reuse: exact groups"):
+                    groups = d.exact_groups(fps, settings)
+                    members = {m for group in groups.values() for m in group}
+                with timed("reuse: candidates (1 process)"):
+                    cands = d.candidate_pairs([fp for fp in fps if fp.index not in members], settings)
+                with timed("reuse: align (2 processes)"):
+                    found = {tuple(int(x) for x in cands.pairs[p]): passages
+                             for p, passages in d._align_all(fps, cands, settings, None)}
+                with timed("reuse: expand + build links (1 process)"):
+                    found = d._expand_exact(found, groups, fps, settings)
+                    outlets = {c for art in ordered if (c := d.canonical(art.outlet))}
+                    links = [d.build_link(ordered[i], ordered[j], found[(i, j)], outlets)
+                             for i, j in sorted(found) if found[(i, j)]]
+        with timed("reuse: store links"):
+            store.replace_reuse(links, kinds=REUSE_KINDS)
+        split["articles"] = store.count_articles()
+        split["links"] = len(links)
+    return {"engine": engine, "size": size, "split": split}
 
 
 def slope(points: list[tuple[float, float]]) -> float | None:
@@ -259,14 +375,14 @@ def write_markdown(results: list[dict], path: Path, command: str) -> str:
     results = latest(results)
     lines = ["# Scale: local engine vs Spark local[2]", "", f"Command: `{command}`", "",
              f"Machine: {os.cpu_count()} cores; other jobs may have shared it (times are wall clock).", "",
-             "| engine | size | articles | links | events | step | seconds | articles/s | peak MB (tree) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| engine | size | articles | links | events | step | seconds | articles/s | peak MB (tree) | CPU s (tree) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         for step, v in r["steps"].items():
             rate = r["articles"] / v["seconds"] if v["seconds"] else float("inf")
             label = f"{r['size']}x" + ("†" if r.get("stub_vectors") else "") + ("‡" if r.get("reuse_only") else "")
             lines.append(f"| {r['engine']} | {label} | {r['articles']} | {r['links']} | {r['events']} | "
-                         f"{step} | {v['seconds']} | {rate:.0f} | {v['peak_mb']} |")
+                         f"{step} | {v['seconds']} | {rate:.0f} | {v['peak_mb']} | {v.get('cpu_s', '-')} |")
     lines += ["", "† clustering timed on cached stand-in vectors (embedding not measured at this size); "
               "‡ ingest and reuse only.", "",
               "Log-log slope of seconds against articles (1.0 = linear):", "",
@@ -283,11 +399,13 @@ def write_markdown(results: list[dict], path: Path, command: str) -> str:
                     sizes = ", ".join(str(n) for n, _ in pts)
                     label = "ingest + reuse only (‡)" if only else "full pipeline"
                     lines.append(f"| {engine} | {label} | {step} | {sizes} | {value:.2f} |")
-    lines += ["", "Same results (digest of reuse links + events) per size:", ""]
+    lines += ["", "Same results (digest of reuse links + events) per size, with the 1-minute load average "
+              "at the start and end of each run:", ""]
     for only, size in sorted({(bool(r.get("reuse_only")), r["size"]) for r in results}):
-        digests = {r["engine"]: r["digest"] for r in results
-                   if r["size"] == size and bool(r.get("reuse_only")) == only}
-        lines.append(f"- {size}x{'‡' if only else ''}: " + ", ".join(f"{e} {d}" for e, d in sorted(digests.items()))
+        runs = {r["engine"]: r for r in results if r["size"] == size and bool(r.get("reuse_only")) == only}
+        digests = {e: r["digest"] for e, r in runs.items()}
+        loads = {e: f" (load {r['load'][0]}-{r['load'][1]})" if r.get("load") else "" for e, r in runs.items()}
+        lines.append(f"- {size}x{'‡' if only else ''}: " + ", ".join(f"{e} {d}{loads[e]}" for e, d in sorted(digests.items()))
                      + ("" if len(digests) < 2 else " (identical)" if len(set(digests.values())) == 1
                         else " (DIFFERENT)"))
     text = "\n".join(lines) + "\n"
@@ -330,9 +448,25 @@ def main(argv: list[str] | None = None) -> int:
                         help="sizes whose embedding step uses the real encoder [default: all]; "
                              "other sizes cluster on cached stand-in vectors")
     parser.add_argument("--append", action="store_true", help="keep earlier results (OUT.json)")
+    parser.add_argument("--profile", type=int, metavar="SIZE",
+                        help="only split ingest + reuse into sub-steps at SIZE (printed as JSON)")
     parser.add_argument("--child", nargs=4, metavar=("ENGINE", "SIZE", "REUSE_ONLY", "STUB"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--child-profile", nargs=2, metavar=("ENGINE", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child_profile:
+        engine, size = args.child_profile
+        print(json.dumps(profile_child(engine, int(size), args.work)), flush=True)
+        return 0
+    if args.profile:
+        prepare(args.work, args.profile - 1)
+        for engine in args.engines:
+            proc = subprocess.run([sys.executable, __file__, "--work", str(args.work), "--child-profile", engine,
+                                   str(args.profile)], capture_output=True, text=True,
+                                  env={**os.environ, "PYTHONWARNINGS": "ignore"})
+            lines = [l for l in proc.stdout.splitlines() if l.startswith("{")]
+            print(lines[-1] if lines else f"{engine} failed:\n{proc.stderr[-3000:]}", flush=True)
+        return 0
     if args.child:
         engine, size, reuse_only, stub = args.child
         print(json.dumps(run_child(engine, int(size), args.work, reuse_only == "1", stub == "1")), flush=True)

@@ -18,11 +18,16 @@ _LEADING = ("焦点", "分析", "综述", "调查", "专栏", "观点", "社论"
             "analysis", "focus", "column", "commentary", "opinion", "editorial", "explainer",
             "breakingviews", "poll", "phân tích", "bình luận", "góc nhìn", "xã luận")
 _TRAILING = ("路透调查", "要闻解说", "报纸摘要", "报章摘要", "reuters poll")
+# Roundups string several happenings together (a week's review, a daily digest), so no one
+# event is theirs; they are recognised anywhere in the headline.
+_ROUNDUPS = ("一周回顾", "周回顾", "一周走势回顾", "要闻回顾", "新闻摘要", "最新情报", "week in review",
+             "weekly review", "news roundup", "điểm tin", "tin tổng hợp")
+_ROUNDUP = re.compile("|".join(map(re.escape, _ROUNDUPS)))
 _LABEL = re.compile(r"^\W*(?:" + "|".join(map(re.escape, _LEADING)) + r")\s*[:：\-–]")
 _SUFFIX = re.compile(r"(?:" + "|".join(map(re.escape, _TRAILING)) + r")\W*(?:-.*)?$")
 
 
 def is_commentary(title: str) -> bool:
-    """True when the headline carries an analysis / column / poll / press-review label."""
+    """True when the headline carries an analysis / column / poll / press-review / roundup label."""
     folded = fold((title or "").strip())
-    return bool(_LABEL.search(folded) or _SUFFIX.search(folded))
+    return bool(_LABEL.search(folded) or _SUFFIX.search(folded) or _ROUNDUP.search(folded))
