@@ -19,6 +19,12 @@ def test_one_market_under_its_names_in_every_script_and_language():
     assert headline_markets("港股美國預託證券大多上升 道指升") == ["HK", "US"]
     assert headline_markets("外交部：中美難免存在分歧") == []
     assert headline_markets("Daxter wins the cup") == []          # Latin names only as whole words
+    assert headline_markets("美股動盪平息 帶動日經指數收漲") == ["US", "JP"]
+    # Chinese names only on word boundaries: 报道指 is "the report says", not the Dow (道指),
+    # 今日经济 ("economy today") is not Tokyo (日经), 平台股 not Taipei (台股).
+    assert headline_markets("莫斯科法庭開審　報道指面臨監禁") == []
+    assert headline_markets("法国人仍爱藏匿钞票 - 今日经济") == []
+    assert headline_markets("今日股市平淡 平台股大涨") == []
 
 
 def test_a_session_is_the_markets_local_trading_day():

@@ -31,16 +31,18 @@ from ..textfold import fold
 # key -> (time zone, names as they appear in headlines; folded form is matched)
 MARKETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "HK": ("Asia/Hong_Kong", ("港股", "恒指", "恒生指数", "香港股市", "hang seng", "chứng khoán hồng kông")),
-    "CN": ("Asia/Shanghai", ("沪股", "沪指", "上证", "深证", "深成指", "沪深股市", "沪深两市", "a股", "内地股市",
-                             "中国股市", "中国a股", "shanghai composite", "csi 300", "chứng khoán trung quốc")),
-    "TW": ("Asia/Taipei", ("台股", "台湾股市", "加权指数", "taiex", "chứng khoán đài loan")),
-    "JP": ("Asia/Tokyo", ("日股", "日经", "日本股市", "东京股市", "东证", "nikkei", "topix", "chứng khoán nhật")),
-    "KR": ("Asia/Seoul", ("韩股", "韩国股市", "南韩股市", "首尔股市", "kospi", "chứng khoán hàn")),
+    "CN": ("Asia/Shanghai", ("沪股", "沪指", "上证", "上证指数", "上证综指", "深证", "深证成指", "深成指",
+                             "沪深股市", "沪深两市", "a股", "内地股市", "中国股市", "中国a股", "shanghai composite", "csi 300", "chứng khoán trung quốc")),
+    "TW": ("Asia/Taipei", ("台股", "台湾股市", "加权指数", "台湾加权指数", "taiex", "chứng khoán đài loan")),
+    "JP": ("Asia/Tokyo", ("日股", "日经", "日经指数", "日经平均指数", "日经225", "日本股市", "东京股市", "东证",
+                          "nikkei", "topix", "chứng khoán nhật")),
+    "KR": ("Asia/Seoul", ("韩股", "韩国股市", "韩国综合指数", "南韩股市", "首尔股市", "kospi", "chứng khoán hàn")),
     "ASIA": ("Asia/Hong_Kong", ("亚股", "亚洲股市", "亚太股市", "asian shares", "asian stocks", "chứng khoán châu á")),
-    "US": ("America/New_York", ("美股", "道指", "道琼斯", "标普", "纳指", "纳斯达克", "那斯达克", "那指",
+    "US": ("America/New_York", ("美股", "道指", "道琼斯", "道琼斯指数", "标普", "标普500", "标普500指数", "纳指",
+                                "纳斯达克", "纳斯达克指数", "那斯达克", "那指",
                                 "华尔街股市", "dow jones", "s&p 500", "nasdaq", "wall street", "chứng khoán mỹ")),
     "EU": ("Europe/Paris", ("欧股", "欧洲股市", "斯托克", "stoxx", "european shares", "chứng khoán châu âu")),
-    "UK": ("Europe/London", ("英股", "伦敦股市", "富时", "ftse", "chứng khoán anh")),
+    "UK": ("Europe/London", ("英股", "伦敦股市", "富时", "富时100指数", "ftse", "chứng khoán anh")),
     "DE": ("Europe/Berlin", ("德股", "法兰克福股市", "dax", "chứng khoán đức")),
     "FR": ("Europe/Paris", ("法股", "巴黎股市", "cac 40", "chứng khoán pháp")),
     "VN": ("Asia/Ho_Chi_Minh", ("越南股市", "胡志明股市", "vn-index", "vnindex", "chứng khoán việt nam")),
@@ -72,14 +74,47 @@ def _table() -> tuple[re.Pattern, dict[str, str], dict[str, str]]:
 
 
 def headline_markets(title: str) -> list[str]:
-    """Market keys a headline names, in order of first mention (no repeats)."""
+    """Market keys a headline names, in order of first mention (no repeats).
+
+    A Chinese name counts only where jieba's segmentation has a word boundary on both
+    sides, so 报道指出 ("the report says") is not 道指 (the Dow) and 今日股市 is not 日股."""
     pattern, by_name, _ = _table()
+    folded = fold(title or "")
     keys: list[str] = []
-    for match in pattern.finditer(fold(title or "")):
+    cuts: set[int] | None = None
+    for match in pattern.finditer(folded):
+        if not match.group(0)[0].isascii():
+            cuts = _boundaries(folded) if cuts is None else cuts
+            if match.start() not in cuts or match.end() not in cuts:
+                continue
         key = by_name[match.group(0)]
         if key not in keys:
             keys.append(key)
     return keys
+
+
+def _boundaries(text: str) -> set[int]:
+    cuts, position = {0}, 0
+    for word in _tokenizer().cut(text):
+        position += len(word)
+        cuts.add(position)
+    return cuts
+
+
+@lru_cache(maxsize=1)
+def _tokenizer():
+    """A jieba tokenizer of our own that knows the market names as words (the shared one,
+    used for entities, stays untouched)."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    for name in _table()[1]:
+        if not name[0].isascii():
+            tokenizer.add_word(name)
+    return tokenizer
 
 
 def sessions(title: str, published: str | None) -> list[str]:
