@@ -107,3 +107,19 @@ def test_pasted_article_is_ingested_and_analyzed(client, tmp_path):
     titles = [a["title"] for a in client.get("/api/articles").json()]
     assert "Harbour ferry resumes" in titles
     assert "Harbour ferry resumes" in client.get("/", params={"q": "harbour ferry"}).text
+
+
+def test_front_page_is_paginated_and_pages_keep_the_filters(sample_db, tmp_path):
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(sample_db, tmp_path / "uploads", page_size=1)) as c:
+        def rows(html):
+            return html.count('class="event-row"')
+        first, second = c.get("/").text, c.get("/?page=2").text
+        assert rows(first) == rows(second) == 1 and first != second
+        assert "page 1 of 2" in first and 'rel="next" href="/?page=2"' in first and 'rel="prev"' not in first
+        assert 'rel="prev" href="/?page=1"' in second and 'rel="next"' not in second
+        assert rows(c.get("/?page=99").text) == 1 and rows(c.get("/?page=x").text) == 1   # clamped
+        filtered = c.get("/?lang=vi").text
+        assert rows(filtered) == 1 and "page 1 of" not in filtered
+        assert 'href="/?multi=1&amp;page=2"' in c.get("/?multi=1").text

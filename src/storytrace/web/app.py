@@ -96,8 +96,26 @@ def _filter_events(data: ReportData, store: Store, f: dict[str, str]):
     return events
 
 
+PAGE_SIZE = 100   # events per front page: a store of thousands of events stays quick to open
+
+
+def _pager(events: list, filters: dict[str, str], wanted: str, size: int):
+    """(events on the requested page, pager for the template); page links keep the filters."""
+    from urllib.parse import urlencode
+
+    pages = max(1, -(-len(events) // size))
+    page = min(max(1, int(wanted)) if wanted.isdigit() else 1, pages)
+
+    def url(n: int) -> str:
+        return "/?" + urlencode({**{k: v for k, v in filters.items() if v}, "page": n})
+
+    pager = {"page": page, "pages": pages, "total": len(events), "first": (page - 1) * size + 1,
+             "prev": url(page - 1) if page > 1 else None, "next": url(page + 1) if page < pages else None}
+    return events[(page - 1) * size: page * size], pager
+
+
 def create_app(store_path: str | Path, upload_dir: str | Path | None = None, *,
-               allowed_hosts: list[str] | None = None) -> FastAPI:
+               allowed_hosts: list[str] | None = None, page_size: int = PAGE_SIZE) -> FastAPI:
     """The app over the store at `store_path`; uploads go to `upload_dir` (default: beside the store)."""
     store_path = Path(store_path)
     uploads = Path(upload_dir) if upload_dir else store_path.parent / "uploads"
@@ -138,7 +156,9 @@ def create_app(store_path: str | Path, upload_dir: str | Path | None = None, *,
         filters = {k: request.query_params.get(k, "").strip()
                    for k in ("q", "lang", "outlet", "from", "to", "multi")}
         data = snapshot()
-        return page("web_front.html", events=_filter_events(data, store, filters), filters=filters)
+        shown, pager = _pager(_filter_events(data, store, filters), filters,
+                              request.query_params.get("page", "1"), page_size)
+        return page("web_front.html", events=shown, filters=filters, pager=pager)
 
     @app.get("/events/{event_id}", response_class=HTMLResponse, include_in_schema=False)
     def event(event_id: str):
