@@ -1,6 +1,6 @@
 """The Spark engine must give exactly what the local engine gives, on real and bundled inputs.
 
-One SparkSession (local[2]) serves the whole module; each comparison runs both engines on
+One SparkSession (local[2], tests/engines/conftest.py) serves the folder; each comparison runs both engines on
 the same inputs into two stores and compares articles, reuse links, events and the
 exported files byte for byte.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from storytrace.engines.spark_session import local_cores, spark_available
+from storytrace.engines.spark_session import local_cores
 
 pytestmark = pytest.mark.spark
 
@@ -25,17 +25,6 @@ def test_local_cores_reads_master_strings():
     assert local_cores("local") == 1
     assert local_cores("local[3,2]") == 3
     assert local_cores("spark://host:7077") == 2
-
-
-@pytest.fixture(scope="module")
-def spark():
-    if not spark_available():
-        pytest.skip("PySpark or Java not installed")
-    from storytrace.engines.spark_session import get_spark
-
-    session = get_spark("local[2]")
-    yield session
-    session.stop()
 
 
 def _snapshot(store) -> dict:

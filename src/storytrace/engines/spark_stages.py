@@ -75,11 +75,12 @@ class StageDir:
             self.reused.append(name)
         else:
             build().write.mode("overwrite").parquet(target)
-            self._drop_stale(name, fp)
+            self.drop_stale(name, fp)
         return self.spark.read.parquet(target)
 
-    def _drop_stale(self, name: str, fp: str) -> None:
-        """Remove older fingerprints of the same stage so the work dir does not grow forever."""
+    def drop_stale(self, name: str, fp: str) -> None:
+        """Remove older fingerprints of the same stage so the work dir does not grow forever
+        (a stage written in parts, `fp/part`, calls this itself once every part is done)."""
         root = self._Path(self.root)
         if not self._fs.exists(root):
             return

@@ -1,37 +1,36 @@
 """What Spark executors run: thin loops that call the pipeline's own pure step functions.
 
-Every function here takes Arrow record batches (`mapInArrow`), rows (`mapPartitions`) or
-pandas frames (`cogroup(...).applyInPandas`) and returns the same kind, with an explicit
-schema, so the only Spark-specific code is the conversion at the edge. No analysis rule lives here: reading, normalizing, fingerprinting, anchor
-generation, alignment, link building and embedding are the functions the local engine
-calls (`storytrace.read`, `.normalize`, `.reuse.*`, `.events.*`).
+Every function here takes the rows of one partition (`mapPartitions`) or Arrow record
+batches (`mapInArrow`) and yields plain tuples or batches, so the only Spark-specific
+code is the conversion at the edge. No analysis rule lives here: reading, normalizing,
+fingerprinting, anchor generation, alignment, link building and embedding are the
+functions the local engine calls (`storytrace.read`, `.normalize`, `.reuse.*`, `.events.*`).
+Results the driver keeps (articles, links) travel pickled, as the local engine's process
+pools send them.
 
 Functions are module-level so Spark pickles them by reference; the storytrace package
 must be importable on the executors (installed there, or shipped with `--py-files`).
 """
 from __future__ import annotations
 
-import json
+import pickle
 from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
 
-POSTINGS_SCHEMA = "hash long, doc int, pos int"
-ANCHORS_SCHEMA = "a int, b int, pa int, pb int, frequent boolean"
-LINKS_SCHEMA = "a int, b int, link string"
-TOKEN_KEYS_SCHEMA = "idx int, key long"
-INGEST_SCHEMA = "item int, doc int, kind string, source string, chars long, payload string"
+INGEST_SCHEMA = "item int, doc int, kind string, source string, chars long, payload binary"
 LEADS_SCHEMA = "key string, lead string"
 VECTORS_SCHEMA = "key string, vec binary"
 
 
 # -- ingest ------------------------------------------------------------------------
-def read_and_normalize(rows: Iterator) -> Iterator[tuple[int, int, str, str, int, str]]:
-    """(item, document number, kind, source path, raw characters, JSON) for every document.
+def read_and_normalize(rows: Iterator) -> Iterator[tuple[int, int, str, str, int, bytes]]:
+    """(item, document number, kind, source path, raw characters, pickled result) per document.
 
     kind: `read-error` (an InputError from the reader), `article` or `normalize-error`
     (`ingest.normalize_document`'s result), in the order `read.iter_documents` yields them.
+    The result is pickled, as the local ingest's process pool sends it: no JSON round trip.
     """
     from ..ingest import normalize_document
     from ..model import InputError
@@ -43,110 +42,187 @@ def read_and_normalize(rows: Iterator) -> Iterator[tuple[int, int, str, str, int
         docs = [fetch_url(path)] if path.startswith(("http://", "https://")) else read_path(path)
         for number, doc in enumerate(docs):
             if isinstance(doc, InputError):
-                yield item, number, "read-error", doc.path, 0, json.dumps(doc.to_dict(), ensure_ascii=False)
+                yield item, number, "read-error", doc.path, 0, pickle.dumps(doc)
                 continue
             result = normalize_document(doc)
             kind = "normalize-error" if isinstance(result, InputError) else "article"
-            yield (item, number, kind, doc.source_path, len(doc.content or ""),
-                   json.dumps(result.to_dict(), ensure_ascii=False))
+            yield item, number, kind, doc.source_path, len(doc.content or ""), pickle.dumps(result)
 
 
-# -- reuse ---
-def token_keys(batches: Iterator[pa.RecordBatch], shingle: int, seed: int) -> Iterator[pa.RecordBatch]:
-    """(idx, crc32 of the folded token stream): only a shuffle-free pre-filter; articles that
-    share a key are then grouped on the driver by `reuse.exact.exact_groups` itself."""
-    import zlib
+# -- reuse -------------------------------------------------------------------------
+# Reuse data moves between tasks as a few Arrow IPC blobs per task (`pack`/`unpack`), not
+# as millions of rows: Spark shuffles bytes, and each task works on whole numpy arrays,
+# exactly the arrays the local engine builds (`build_postings`, `anchors_from_postings`,
+# `group_anchors`). Keys are small ints and RDD shuffles use Python's hash of an int,
+# which is the int itself, so key k lands in partition k % partitions: balanced tasks.
+PAIRS_SCHEMA = "dest int, kind string, blob binary"
+LINKS_BLOB_SCHEMA = "dest int, links binary"
 
+
+def pack(**columns) -> bytes:
+    """Equal-length columns (numpy arrays or lists) as one Arrow IPC stream."""
+    batch = pa.RecordBatch.from_arrays([pa.array(v) for v in columns.values()], names=list(columns))
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    return sink.getvalue().to_pybytes()
+
+
+def unpack(blob: bytes) -> dict[str, np.ndarray]:
+    table = pa.ipc.open_stream(pa.py_buffer(blob)).read_all()
+    return {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
+
+
+def _concat(blobs: list[dict[str, np.ndarray]], names: tuple[str, ...]) -> list[np.ndarray]:
+    return [np.concatenate([b[n] for b in blobs]) for n in names]
+
+
+def postings_blobs(rows: Iterator, settings, parts: int) -> Iterator[tuple[int, tuple[str, bytes]]]:
+    """Fingerprint each (idx, Article) once (`reuse.fingerprint.fingerprint`).
+
+    Yields, for each of the `parts` hash partitions, the postings (hash, doc, pos) of its
+    hashes and a copy of this slice's exact-duplicate keys (`reuse.exact.exact_key`): every
+    partition then knows which articles collapse into a representative without a trip
+    through the driver.
+    """
+    from ..reuse.exact import exact_key
     from ..reuse.fingerprint import fingerprint
 
-    for batch in batches:
-        idx = batch.column("idx").to_pylist()
-        keys = [zlib.crc32(fingerprint(i, t or "", shingle=shingle, seed=seed).tokens.tobytes())
-                for i, t in zip(idx, batch.column("text").to_pylist())]
-        yield pa.RecordBatch.from_arrays([pa.array(idx, pa.int32()), pa.array(keys, pa.int64())],
-                                         names=["idx", "key"])
+    hashes, docs, positions, idxs, keys = [], [], [], [], []
+    for idx, article in rows:
+        fp = fingerprint(int(idx), article.text or "", shingle=settings.shingle, seed=settings.seed)
+        hashes.append(fp.hashes)
+        docs.append(np.full(len(fp.hashes), idx, dtype=np.int32))
+        positions.append(fp.positions.astype(np.int32))
+        idxs.append(int(idx))
+        keys.append(exact_key(fp, settings))
+    if not idxs:
+        return
+    h, d, p = np.concatenate(hashes), np.concatenate(docs), np.concatenate(positions)
+    dest = (h % np.uint64(parts)).astype(np.int64)
+    keyed = pack(idx=np.asarray(idxs, np.int32), key=pa.array(keys, pa.binary()))
+    for part in range(parts):
+        mask = dest == part
+        yield part, ("keys", keyed)
+        if mask.any():
+            yield part, ("postings", pack(hash=h[mask], doc=d[mask], pos=p[mask]))
 
 
-def postings(batches: Iterator[pa.RecordBatch], shingle: int, seed: int) -> Iterator[pa.RecordBatch]:
-    """Fingerprint each article (`reuse.fingerprint.fingerprint`) into (hash, doc, pos) rows."""
-    from ..reuse.fingerprint import fingerprint
-
-    for batch in batches:
-        hashes, docs, positions = [], [], []
-        for idx, text in zip(batch.column("idx").to_pylist(), batch.column("text").to_pylist()):
-            fp = fingerprint(idx, text or "", shingle=shingle, seed=seed)
-            hashes.append(fp.hashes.view(np.int64))
-            docs.append(np.full(len(fp.hashes), idx, dtype=np.int32))
-            positions.append(fp.positions.astype(np.int32))
-        if hashes:
-            yield pa.RecordBatch.from_arrays(
-                [pa.array(np.concatenate(hashes)), pa.array(np.concatenate(docs)),
-                 pa.array(np.concatenate(positions))], names=["hash", "doc", "pos"])
-
-
-def anchors(batches: Iterator[pa.RecordBatch], settings) -> Iterator[pa.RecordBatch]:
-    """`candidates.anchors_from_postings` over one hash partition (sorted by hash, doc).
+def anchor_blobs(records: Iterator, blocks: np.ndarray, settings) -> Iterator[tuple[int, tuple[str, bytes]]]:
+    """`candidates.anchors_from_postings` over one hash partition, keyed by the earlier
+    publication block of each pair (where the pair will be aligned).
 
     A partition holds every posting of its hashes, so the groups it sees are whole and the
     anchors are exactly those the local engine derives from the global posting array.
+    Exact-duplicate members are left out first, as `detect_reuse` does; partition 0 also
+    passes the groups on (key -1) for the driver.
     """
     from ..reuse.candidates import anchors_from_postings
+    from ..reuse.exact import groups_from_keys
 
-    table = pa.Table.from_batches(list(batches))
-    if table.num_rows == 0:
+    postings, keyed, parts = [], {}, set()
+    for part, (kind, blob) in records:
+        parts.add(part)
+        if kind == "keys":
+            k = unpack(blob)
+            keyed.update(zip(k["idx"].tolist(), k["key"].tolist()))
+        else:
+            postings.append(unpack(blob))
+    groups = groups_from_keys(sorted(keyed.items()))
+    reps = [rep for rep, members in groups.items() for _ in members]
+    members = np.asarray([m for group in groups.values() for m in group], dtype=np.int32)
+    if 0 in parts:
+        yield -1, ("groups", pack(rep=np.asarray(reps, np.int32), member=members))
+    if not postings:
         return
-    cols = [table.column(n).to_numpy() for n in ("hash", "doc", "pos")]
-    doc_a, doc_b, pos_a, pos_b, frequent = anchors_from_postings(*cols, settings)
-    step = 1 << 20
-    for lo in range(0, len(doc_a), step):
-        sl = slice(lo, lo + step)
-        yield pa.RecordBatch.from_arrays(
-            [pa.array(doc_a[sl].astype(np.int32)), pa.array(doc_b[sl].astype(np.int32)),
-             pa.array(pos_a[sl].astype(np.int32)), pa.array(pos_b[sl].astype(np.int32)),
-             pa.array(frequent[sl].astype(bool))], names=["a", "b", "pa", "pb", "frequent"])
+    h, d, p = _concat(postings, ("hash", "doc", "pos"))
+    if len(members):
+        keep = ~np.isin(d, members)
+        h, d, p = h[keep], d[keep], p[keep]
+    order = np.lexsort((d, h))
+    a, b, pa_, pb, frequent = anchors_from_postings(h[order], d[order], p[order], settings)
+    dest = np.minimum(blocks[a], blocks[b])
+    for block in np.unique(dest).tolist():
+        mask = dest == block
+        yield int(block), ("anchors", pack(a=a[mask].astype(np.int32), b=b[mask].astype(np.int32),
+                                           pa=pa_[mask].astype(np.int32), pb=pb[mask].astype(np.int32),
+                                           frequent=frequent[mask].astype(bool)))
 
 
-def align_block(anchor_rows, article_rows, settings, outlets_present: set[str], width: int):
-    """Candidates, alignment and links for the pairs of one block pair (`cogroup` + pandas).
+def pair_blobs(records: Iterator, settings, width: int) -> Iterator[tuple[int, str, bytes]]:
+    """Per block: `candidates.group_anchors` (pairs with >= min_anchors anchors, anchors
+    sorted for chaining) as rows (block, "cands", kept anchor rows) and (block, "needed",
+    articles those pairs need); the exact groups pass through as (-1, "groups", ...)."""
+    from collections import defaultdict
 
-    `candidates.group_anchors` groups the anchors per pair exactly as the local
-    `candidate_pairs` does; `detect.align_range` and `detect.build_link` do the rest. Each
-    article of the block pair is parsed and fingerprinted once.
-    """
-    import pandas as pd
-
-    from ..model import Article
     from ..reuse.candidates import group_anchors
+
+    by_block: dict[int, list] = defaultdict(list)
+    for block, (kind, blob) in records:
+        if kind == "groups":
+            yield -1, kind, blob
+        else:
+            by_block[int(block)].append(unpack(blob))
+    for block in sorted(by_block):
+        cands = group_anchors(*_concat(by_block[block], ("a", "b", "pa", "pb", "frequent")), settings, width)
+        counts = np.diff(cands.offsets)
+        yield block, "needed", pack(idx=np.unique(cands.pairs).astype(np.int32))
+        yield block, "cands", pack(a=np.repeat(cands.pairs[:, 0], counts), b=np.repeat(cands.pairs[:, 1], counts),
+                                   pa=cands.pos_a, pb=cands.pos_b, frequent=cands.frequent)
+
+
+def candidates_from_rows(a: np.ndarray, b: np.ndarray, pa: np.ndarray, pb: np.ndarray, frequent: np.ndarray):
+    """The `Candidates` that `pair_blobs` flattened: rows come grouped per pair, in order.
+
+    Why not `group_anchors` again: the rows are already grouped and sorted; this only finds
+    where each pair's run starts."""
+    from ..reuse.candidates import Candidates
+
+    starts = np.flatnonzero(np.concatenate(([True], (a[1:] != a[:-1]) | (b[1:] != b[:-1])))) if len(a) else \
+        np.zeros(0, dtype=np.int64)
+    offsets = np.append(starts, len(a)).astype(np.int64)
+    pairs = np.stack((a[starts], b[starts]), axis=1).astype(np.int32).reshape(-1, 2)
+    return Candidates(pairs=pairs, offsets=offsets, pos_a=pa.astype(np.int32), pos_b=pb.astype(np.int32),
+                      frequent=frequent.astype(bool))
+
+
+def align_blocks(records: Iterator, settings, outlets_present: set[str]) -> Iterator[tuple[int, bytes]]:
+    """Alignment and links for the candidate pairs of each block in this partition:
+    `detect.align_range` + `detect.build_link`, each needed article fingerprinted once.
+
+    Records are (block, ("cands", blob)) from the `pairs` stage and (block, ("articles",
+    pickled [(idx, Article)])) routed by the driver; out comes (block, pickled [(i, j,
+    ReuseLink)]), the objects the local engine builds."""
+    from collections import defaultdict
+
     from ..reuse.detect import align_range, build_link
     from ..reuse.fingerprint import fingerprint
 
-    articles = {int(i): Article.from_dict(json.loads(d))
-                for i, d in zip(article_rows["idx"].tolist(), article_rows["data"].tolist())}
-    fps = {i: fingerprint(i, art.text or "", shingle=settings.shingle, seed=settings.seed)
-           for i, art in articles.items()}
-    cands = group_anchors(anchor_rows["a"].to_numpy(np.int32), anchor_rows["b"].to_numpy(np.int32),
-                          anchor_rows["pa"].to_numpy(np.int32), anchor_rows["pb"].to_numpy(np.int32),
-                          anchor_rows["frequent"].to_numpy(bool), settings, width)
-    out = []
-    for p, passages in align_range(fps, cands, settings, 0, len(cands)):
-        i, j = (int(x) for x in cands.pairs[p])
-        link = build_link(articles[i], articles[j], passages, outlets_present)
-        out.append((i, j, json.dumps(link.to_dict(), ensure_ascii=False)))
-    return pd.DataFrame(out, columns=["a", "b", "link"]).astype({"a": "int32", "b": "int32"})
+    parts: dict[int, dict[str, list]] = defaultdict(lambda: {"cands": [], "articles": []})
+    for block, (kind, blob) in records:
+        parts[int(block)][kind].append(blob)
+    for block in sorted(parts):
+        articles = {int(i): art for blob in parts[block]["articles"] for i, art in pickle.loads(blob)}
+        fps = {i: fingerprint(i, art.text or "", shingle=settings.shingle, seed=settings.seed, grams=False)
+               for i, art in articles.items()}
+        links = []
+        for blob in parts[block]["cands"]:
+            cands = candidates_from_rows(**unpack(blob))
+            for p, passages in align_range(fps, cands, settings, 0, len(cands)):
+                i, j = (int(x) for x in cands.pairs[p])
+                links.append((i, j, build_link(articles[i], articles[j], passages, outlets_present)))
+        yield block, pickle.dumps(links, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 # -- events ------------------------------------------------------------------------
-def leads(batches: Iterator[pa.RecordBatch], encoder_name: str) -> Iterator[pa.RecordBatch]:
-    """(cache key, title + lead) per article, with the events step's own `lead_text`."""
+def leads(rows: Iterator, encoder_name: str) -> Iterator[tuple[str, str]]:
+    """(cache key, title + lead) per (idx, Article), with the events step's own `lead_text`."""
     from ..events.encoder import text_key
     from ..events.signals import lead_text
-    from ..model import Article
 
-    for batch in batches:
-        texts = [lead_text(Article.from_dict(json.loads(d))) for d in batch.column("data").to_pylist()]
-        keys = [text_key(encoder_name, t) for t in texts]
-        yield pa.RecordBatch.from_arrays([pa.array(keys, pa.string()), pa.array(texts, pa.string())],
-                                         names=["key", "lead"])
+    for _, article in rows:
+        text = lead_text(article)
+        yield text_key(encoder_name, text), text
 
 
 def embed(batches: Iterator[pa.RecordBatch], encoder_spec: str, encoder_name: str,

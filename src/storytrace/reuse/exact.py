@@ -10,6 +10,7 @@ each other as duplicates, and also spares the aligner the repeated work.
 from __future__ import annotations
 
 import hashlib
+from typing import Iterable
 
 import numpy as np
 
@@ -21,12 +22,23 @@ from .settings import ReuseSettings
 
 def exact_groups(fps: list[Fingerprint], settings: ReuseSettings) -> dict[int, list[int]]:
     """Representative index -> the other members, for token streams long enough to report."""
+    return groups_from_keys((fp.index, exact_key(fp, settings)) for fp in fps)
+
+
+def exact_key(fp: Fingerprint, settings: ReuseSettings) -> bytes | None:
+    """Digest of the token stream, or None when it is too short to report (split out so the
+    Spark engine can key articles where it fingerprints them and group them elsewhere)."""
+    if int((fp.ends - fp.starts).sum()) < settings.min_chars:
+        return None
+    return hashlib.blake2b(fp.tokens.tobytes(), digest_size=16).digest()
+
+
+def groups_from_keys(keyed: Iterable[tuple[int, bytes | None]]) -> dict[int, list[int]]:
+    """`exact_groups` from (index, key) pairs; the first index of a key is its representative."""
     groups: dict[bytes, list[int]] = {}
-    for fp in fps:
-        if int((fp.ends - fp.starts).sum()) < settings.min_chars:
-            continue
-        key = hashlib.blake2b(fp.tokens.tobytes(), digest_size=16).digest()
-        groups.setdefault(key, []).append(fp.index)
+    for index, key in keyed:
+        if key is not None:
+            groups.setdefault(key, []).append(index)
     return {members[0]: members[1:] for members in groups.values() if len(members) > 1}
 
 

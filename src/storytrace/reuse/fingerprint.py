@@ -118,11 +118,17 @@ def shingle_hashes(tokens: np.ndarray, k: int, seed: int) -> np.ndarray:
     return h
 
 
-def fingerprint(index: int, text: str, *, shingle: int = 5, seed: int = 0x5EED) -> Fingerprint:
-    """Fingerprint one article text; `index` is its position in the sorted article list."""
+def fingerprint(index: int, text: str, *, shingle: int = 5, seed: int = 0x5EED, grams: bool = True) -> Fingerprint:
+    """Fingerprint one article text; `index` is its position in the sorted article list.
+
+    `grams=False` leaves `hashes`/`positions` empty: alignment and exact-duplicate mapping
+    use only the tokens, and a Spark task that aligns articles indexed elsewhere skips the
+    hashing (a fifth of the cost)."""
     folded = fold(text)
     tokens, raw, starts, ends = tokenize(text, folded)
-    grams = shingle_hashes(tokens, shingle, seed)
-    hashes, first = np.unique(grams, return_index=True)
+    if grams:
+        hashes, first = np.unique(shingle_hashes(tokens, shingle, seed), return_index=True)
+    else:
+        hashes, first = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     return Fingerprint(index=index, text=text, folded=folded, tokens=tokens, raw=raw,
                        starts=starts, ends=ends, hashes=hashes, positions=first.astype(np.int32))
