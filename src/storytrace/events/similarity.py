@@ -232,15 +232,26 @@ def evidence(f: Features, i: np.ndarray, j: np.ndarray, settings: EventSettings)
     stated = (f.figure_counts[i] > 0) & (f.figure_counts[j] > 0)
     fewer = np.minimum(np.minimum(f.figure_counts[i], f.figure_counts[j]), 3)
     figures = np.where(shared_figures > 0, 1, np.where(stated, -fewer, 0)).astype(np.int8)
-    same_session = pair_products(f.sessions, f.sessions, i, j) > 0
-    both_markets = (f.session_counts[i] > 0) & (f.session_counts[j] > 0)
-    same_market = pair_products(f.markets, f.markets, i, j) > 0
-    market = np.where(same_session, 1, np.where(same_market, -2, np.where(both_markets, -1, 0))).astype(np.int8)
     ev = PairEvidence(embedding, lexical, entities, reuse, days, dates, cross, np.zeros_like(embedding),
-                      figures, market, (f.commentary[i].astype(np.int8) + f.commentary[j]).astype(np.int8))
+                      figures, _market_agreement(f, i, j), (f.commentary[i].astype(np.int8) + f.commentary[j]).astype(np.int8))
     ev.score = combine(ev, settings)
     ev.score[i == j] = 1.0
     return ev
+
+
+def _market_agreement(f: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """+1 same market session, -2 same market on another day, -1 other markets, 0 otherwise.
+
+    Only pairs whose headlines both name a market (a few percent) reach the sparse
+    products: this runs inside every `evidence` call of the linkage."""
+    market = np.zeros(len(i), dtype=np.int8)
+    both = np.flatnonzero((f.session_counts[i] > 0) & (f.session_counts[j] > 0))
+    if len(both):
+        bi, bj = i[both], j[both]
+        same_session = pair_products(f.sessions, f.sessions, bi, bj) > 0
+        same_market = pair_products(f.markets, f.markets, bi, bj) > 0
+        market[both] = np.where(same_session, 1, np.where(same_market, -2, -1))
+    return market
 
 
 def block_evidence(f: Features, members: list[int], settings: EventSettings) -> PairEvidence:
