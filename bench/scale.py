@@ -4,7 +4,7 @@
 
 Size 1 is the real week (/work/shared/corpus/zh-2021-02, 2,595 posts); size k adds k-1
 synthetic weeks derived from it (bench/scale_corpus.py: edited variants, script flips,
-paragraph shuffles and same-day combinations, each week under its own character cipher,
+paragraph shuffles and same-day combinations, each week under its own word cipher,
 so reuse and event density stay those of the real week). Each (engine, size) runs in a
 fresh subprocess and store; per step we print seconds, articles/second and the peak
 resident memory of the whole process tree (driver, workers, JVM), sampled from /proc.
@@ -106,24 +106,34 @@ def _digest(store) -> str:
 
 
 def stub_vectors(store) -> None:
-    """Fill the vector cache with deterministic pseudo-vectors (one per lead text).
+    """Fill the vector cache with deterministic stand-in vectors (one per lead text).
 
-    Only for sizes beyond the encoder's measured range: the real encoder runs about 10-80
-    leads/s on one shared core, so clustering is timed there on cached stand-in vectors
-    (both engines alike) and the embedding step is reported only where it was measured.
+    Only where the real encoder is not measured: it runs about 10-80 leads/s on one core, so
+    clustering is timed there on cached stand-ins (both engines alike). A stand-in is the
+    lead's hashed character bigrams (signed feature hashing, unit length), so near-copies and
+    edited variants stay nearest neighbours as under the real encoder, and the candidate
+    graph the clusterer walks keeps a realistic shape (random vectors would give it none).
     """
+    import zlib
+
     import numpy as np
 
     from storytrace.events.encoder import get_encoder, text_key
     from storytrace.events.signals import lead_text
+    from storytrace.textfold import fold
 
     encoder = get_encoder()
     vectors = {}
     for article in store.articles():
-        key = text_key(encoder.name, lead_text(article))
-        rng = np.random.default_rng(int(key[:12], 16))
-        vec = rng.standard_normal(encoder.dim).astype(np.float32)
-        vectors[key] = vec / np.linalg.norm(vec)
+        lead = lead_text(article)
+        key = text_key(encoder.name, lead)
+        folded = "".join(fold(lead).split())
+        vec = np.zeros(encoder.dim, dtype=np.float32)
+        for i in range(len(folded) - 1):
+            h = zlib.crc32(folded[i:i + 2].encode())
+            vec[h % encoder.dim] += 1.0 if h & 0x80000000 else -1.0
+        norm = np.linalg.norm(vec)
+        vectors[key] = vec / norm if norm else np.full(encoder.dim, encoder.dim ** -0.5, dtype=np.float32)
     store.put_vectors(vectors, encoder.name)
 
 
@@ -183,6 +193,19 @@ def run_child(engine: str, size: int, work: Path, reuse_only: bool, stub: bool =
     return result
 
 
+class LiveTimings(dict):
+    """The engines' `timings` dict, recording each step the moment it ends, so its CPU seconds
+    and peak memory are that step's own (not the whole analysis's, read afterwards)."""
+
+    def __init__(self, record) -> None:
+        super().__init__()
+        self._record = record
+
+    def __setitem__(self, name: str, seconds: float) -> None:
+        super().__setitem__(name, seconds)
+        self._record(name, seconds)
+
+
 def _analyze_local(store, record, reuse_only: bool) -> None:
     """`engines.local.run_stages` as the local engine runs it, with the embedding timed apart."""
     from storytrace.engines.local import REUSE_KINDS, run_stages
@@ -195,12 +218,9 @@ def _analyze_local(store, record, reuse_only: bool) -> None:
         store.replace_reuse(detect_reuse(store.articles()), kinds=REUSE_KINDS)
         record("reuse", time.perf_counter() - t)
         return
-    timings: dict[str, float] = {}
     run_stages(store, reuse_step=detect_reuse,
                prepare_events=lambda arts: embed_cached([lead_text(a) for a in arts], get_encoder(), store),
-               timings=timings)
-    for name, seconds in timings.items():
-        record(name, seconds)
+               timings=LiveTimings(record))
 
 
 def _analyze_spark(store, record, reuse_only: bool) -> None:
@@ -217,10 +237,7 @@ def _analyze_spark(store, record, reuse_only: bool) -> None:
         store.replace_reuse(links, kinds=REUSE_KINDS)
         record("reuse", time.perf_counter() - t)
         return
-    timings: dict[str, float] = {}
-    analyze_spark(store, master="local[2]", timings=timings)
-    for name, seconds in timings.items():
-        record(name, seconds)
+    analyze_spark(store, master="local[2]", timings=LiveTimings(record))
 
 
 def profile_child(engine: str, size: int, work: Path) -> dict:
@@ -388,8 +405,9 @@ def write_markdown(results: list[dict], path: Path, command: str) -> str:
               "Log-log slope of seconds against articles (1.0 = linear):", "",
               "| engine | runs | step | articles | slope |", "|---|---|---|---|---|"]
     for engine in sorted({r["engine"] for r in results}):
-        for only in (False, True):
-            runs = [r for r in results if r["engine"] == engine and bool(r.get("reuse_only")) == only]
+        for only, stub in ((False, False), (False, True), (True, False), (True, True)):
+            runs = [r for r in results if r["engine"] == engine and bool(r.get("reuse_only")) == only
+                    and bool(r.get("stub_vectors")) == stub]
             for step in ("ingest", "reuse", "embedding", "clustering", "translation", "ingest+reuse"):
                 pts = [(r["articles"], _total(r, step) if step == "ingest+reuse" else
                         r["steps"].get(step, {}).get("seconds", 0)) for r in runs]
@@ -397,15 +415,18 @@ def write_markdown(results: list[dict], path: Path, command: str) -> str:
                 value = slope(pts)
                 if value is not None:
                     sizes = ", ".join(str(n) for n, _ in pts)
-                    label = "ingest + reuse only (‡)" if only else "full pipeline"
+                    label = ("ingest + reuse only (‡)" if only else
+                             "full pipeline, stand-in vectors (†)" if stub else "full pipeline, real encoder")
                     lines.append(f"| {engine} | {label} | {step} | {sizes} | {value:.2f} |")
     lines += ["", "Same results (digest of reuse links + events) per size, with the 1-minute load average "
               "at the start and end of each run:", ""]
-    for only, size in sorted({(bool(r.get("reuse_only")), r["size"]) for r in results}):
-        runs = {r["engine"]: r for r in results if r["size"] == size and bool(r.get("reuse_only")) == only}
+    for only, stub, size in sorted({(bool(r.get("reuse_only")), bool(r.get("stub_vectors")), r["size"])
+                                    for r in results}):
+        runs = {r["engine"]: r for r in results if r["size"] == size and bool(r.get("reuse_only")) == only
+                and bool(r.get("stub_vectors")) == stub}
         digests = {e: r["digest"] for e, r in runs.items()}
         loads = {e: f" (load {r['load'][0]}-{r['load'][1]})" if r.get("load") else "" for e, r in runs.items()}
-        lines.append(f"- {size}x{'‡' if only else ''}: " + ", ".join(f"{e} {d}{loads[e]}" for e, d in sorted(digests.items()))
+        lines.append(f"- {size}x{'†' if stub and not only else ''}{'‡' if only else ''}: " + ", ".join(f"{e} {d}{loads[e]}" for e, d in sorted(digests.items()))
                      + ("" if len(digests) < 2 else " (identical)" if len(set(digests.values())) == 1
                         else " (DIFFERENT)"))
     text = "\n".join(lines) + "\n"

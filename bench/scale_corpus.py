@@ -10,9 +10,10 @@ article is derived from a real one of the same day the way newsrooms derive them
 - `combine`: a fresh article from paragraphs of two or three same-day articles.
 
 Each synthetic part p is one more "week": every real article yields one derived article
-(the operation rotates), the part's dates are shifted by 7 x p days, and all its Chinese
-characters go through a part-specific substitution cipher (a permutation of the corpus's
-own characters, applied in Simplified space so Traditional/Simplified pairs stay pairs).
+(the operation rotates), the part's dates are shifted by 7 x p days, and its words go through
+a part-specific substitution cipher (a permutation of the corpus's own words within classes of
+the same length and part of speech, applied in Simplified space so Traditional/Simplified
+pairs stay pairs; see `WordCipher` for why words and not characters).
 So reuse and events inside a part look like the real week's (copies stay copies, edited
 variants stay near-copies), while parts do not share text with each other: links and
 events per article stay at the real density instead of growing with k, as in a real
@@ -102,37 +103,62 @@ def _front_matter(title: str, day: str, index: int, outlet: str) -> str:
             f"categories: {outlet.lower()}\n---\n\n")
 
 
-class Cipher:
-    """A fixed permutation of Han characters, folded through Simplified so scripts stay paired."""
-
-    def __init__(self, alphabet: list[str], rng: random.Random):
-        shuffled = alphabet[:]
-        rng.shuffle(shuffled)
-        self.table = dict(zip(alphabet, shuffled))
-        self._memo: dict[str, str] = {}
-
-    def char(self, ch: str) -> str:
-        if ch not in self._memo:
-            simple = _T2S.convert(ch)
-            mapped = self.table.get(simple if len(simple) == 1 else ch)
-            if mapped is None:
-                self._memo[ch] = ch
-            elif simple != ch:
-                back = _S2T.convert(mapped)
-                self._memo[ch] = back if len(back) == 1 else mapped
-            else:
-                self._memo[ch] = mapped
-        return self._memo[ch]
-
-    def __call__(self, text: str) -> str:
-        return "".join(self.char(ch) for ch in text)
+_HAN = re.compile(r"[\u3400-\u9fff]")
 
 
-def han_alphabet(seeds: list[Seed]) -> list[str]:
-    chars = set()
-    for s in seeds:
-        chars.update(ch for ch in _T2S.convert(s.title + s.text) if "\u4e00" <= ch <= "\u9fff")
-    return sorted(chars)
+@dataclass(slots=True)
+class Segmented:
+    """A seed's title and text as (word, part of speech) runs, cut once for every part.
+
+    Words are cut in Simplified space (jieba's dictionary is Simplified); `traditional` says
+    whether to write the enciphered text back in Traditional.
+    """
+
+    title: list[tuple[str, str]]
+    text: list[tuple[str, str]]
+    traditional: bool
+
+
+def segment(seed: Seed) -> Segmented:
+    import jieba.posseg
+
+    def cut(text: str) -> list[tuple[str, str]]:
+        return [(w.word, w.flag) for w in jieba.posseg.cut(_T2S.convert(text), HMM=False)]
+
+    sample = seed.title + seed.text[:400]
+    return Segmented(cut(seed.title), cut(seed.text), _T2S.convert(sample) != sample)
+
+
+class WordCipher:
+    """A fixed permutation of the corpus's own words within (length, part of speech) classes.
+
+    Why words, not characters: a character cipher turns every word into one jieba has never
+    seen, so the event step's tagger takes its slow unknown-word path on every sentence and a
+    synthetic article costs several times a real one. Mapping dictionary words to dictionary
+    words of the same length and tag keeps the text's word statistics (names stay names,
+    unknown runs stay unknown runs of the same length) while parts still share no text.
+    """
+
+    def __init__(self, classes: dict[tuple[int, str], list[str]], rng: random.Random):
+        self.table: dict[str, str] = {}
+        for key in sorted(classes):
+            words = sorted(classes[key])
+            shuffled = words[:]
+            rng.shuffle(shuffled)
+            self.table.update(zip(words, shuffled))
+
+    def __call__(self, words: list[tuple[str, str]], traditional: bool) -> str:
+        text = "".join(self.table.get(w, w) for w, _ in words)
+        return _S2T.convert(text) if traditional else text
+
+
+def word_classes(segmented: list[Segmented]) -> dict[tuple[int, str], list[str]]:
+    classes: dict[tuple[int, str], set[str]] = defaultdict(set)
+    for seg in segmented:
+        for word, flag in seg.title + seg.text:
+            if _HAN.search(word):
+                classes[(len(word), flag)].add(word)
+    return {k: sorted(v) for k, v in classes.items()}
 
 
 def _shift_day(day: str, days: int) -> str:
@@ -143,24 +169,28 @@ def _shift_day(day: str, days: int) -> str:
 
 def write_enlargement(seeds: list[Seed], out_dir: Path, parts: int, *, seed: int = 20210202) -> list[Path]:
     """Write `parts` folders of len(seeds) derived articles each; size k uses the first k-1."""
-    by_day: dict[str, list[Seed]] = defaultdict(list)
-    for s in seeds:
-        by_day[s.day].append(s)
-    folders = []
-    alphabet = han_alphabet(seeds)
-    for part in range(1, parts + 1):
-        folder = out_dir / f"part{part:02d}"
-        folders.append(folder)
-        if (folder / ".done").exists():
+    folders = [out_dir / f"part{part:02d}" for part in range(1, parts + 1)]
+    todo = [f for f in folders if not (f / ".done").exists()]
+    if not todo:
+        return folders
+    segmented = [segment(s) for s in seeds]
+    classes = word_classes(segmented)
+    for part, folder in enumerate(folders, start=1):
+        if folder not in todo:
             continue
         folder.mkdir(parents=True, exist_ok=True)
         rng = random.Random(seed * 100 + part)
-        cipher = Cipher(alphabet, random.Random(seed * 1000 + part))
-        for i, base in enumerate(seeds):
+        cipher = WordCipher(classes, random.Random(seed * 1000 + part))
+        enciphered = [Seed(cipher(seg.title, seg.traditional), cipher(seg.text, seg.traditional), s.day, s.outlet)
+                      for s, seg in zip(seeds, segmented)]
+        by_day: dict[str, list[Seed]] = defaultdict(list)
+        for s in enciphered:
+            by_day[s.day].append(s)
+        for i, base in enumerate(enciphered):
             op = OPS[(i + part) % len(OPS)]
             title, text = derive(base, by_day[base.day], op, rng)
             day = _shift_day(base.day, 7 * part)
-            body = _front_matter(cipher(title), day, i, base.outlet) + cipher(text) + "\n"
+            body = _front_matter(title, day, i, base.outlet) + text + "\n"
             (folder / f"{day}-SYN{part:02d}-{i:05d}-{op}.md").write_text(body, encoding="utf-8")
         (folder / ".done").write_text("ok")
     return folders

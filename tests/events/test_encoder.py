@@ -52,3 +52,20 @@ def test_sentence_transformers_without_the_package_says_how_to_install():
             get_encoder("sentence-transformers:some/model")
     else:
         pytest.skip("sentence-transformers is installed here")
+
+
+def test_many_texts_embed_in_worker_processes_with_the_same_vectors(encoder, tmp_path, monkeypatch):
+    """The pooled path (forked workers, slices cached in order) gives the in-process vectors."""
+    import storytrace.events.encoder as module
+
+    if not getattr(encoder, "process_parallel", False):
+        pytest.skip("OMP_NUM_THREADS is not 1 here: the encoder stays in one process")
+    monkeypatch.setattr(module, "PARALLEL_MIN_TEXTS", 4)
+    monkeypatch.setattr(module, "_POOL_CHUNK", 3)
+    texts = [f"第{i}条新闻：台风在广东登陆，当地停课" for i in range(10)] + [f"Story {i} about a storm" for i in range(4)]
+    serial = embed_cached(texts, encoder, None, workers=1)
+    with Store(tmp_path / "s.db") as store:
+        pooled = embed_cached(texts, encoder, store, workers=2)
+        cached = store.get_vectors([module.text_key(encoder.name, t) for t in texts], encoder.name)
+    assert len(cached) == len(texts)
+    assert np.array_equal(serial, pooled)

