@@ -207,8 +207,9 @@ class LiveTimings(dict):
 
 
 def _analyze_local(store, record, reuse_only: bool) -> None:
-    """`engines.local.run_stages` as the local engine runs it, with the embedding timed apart."""
-    from storytrace.engines.local import REUSE_KINDS, run_stages
+    """`engines.local.run_stages` as the local engine runs it (`run_analysis`), with the
+    embedding timed apart."""
+    from storytrace.engines.local import REUSE_KINDS, pooled_signals, run_stages
     from storytrace.events.encoder import embed_cached, get_encoder
     from storytrace.events.signals import lead_text
     from storytrace.reuse import detect_reuse
@@ -218,7 +219,7 @@ def _analyze_local(store, record, reuse_only: bool) -> None:
         store.replace_reuse(detect_reuse(store.articles()), kinds=REUSE_KINDS)
         record("reuse", time.perf_counter() - t)
         return
-    run_stages(store, reuse_step=detect_reuse,
+    run_stages(store, reuse_step=detect_reuse, signals_step=pooled_signals,
                prepare_events=lambda arts: embed_cached([lead_text(a) for a in arts], get_encoder(), store),
                timings=LiveTimings(record))
 

@@ -1,18 +1,27 @@
 """The local engine: analysis stages in-process, each skipped when its inputs are unchanged.
 
 `run_stages` is the one stage runner both engines use: an engine only says how the heavy
-per-article work is done (`reuse_step`, `prepare_events`); the order of stages, their
-fingerprints, what is stored and what is skipped are the same whichever engine runs.
+per-article work is done (`reuse_step`, `prepare_events`, `signals_step`); the order of
+stages, their fingerprints, what is stored and what is skipped are the same whichever
+engine runs. The local engine builds event signals in a small process pool
+(`pooled_signals`) when there are enough articles to pay for it.
 """
 from __future__ import annotations
 
 import hashlib
+import math
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from ..model import Article, ReuseLink
 from ..store import Store
+
+if TYPE_CHECKING:
+    from ..events.signals import ArticleSignals
 
 REUSE_KINDS = ("duplicate", "reprint", "partial", "formula")
 
@@ -34,8 +43,12 @@ def _timed(timings: dict | None, name: str) -> Iterator[None]:
 
 def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[ReuseLink]],
                prepare_events: Callable[[list[Article]], object] | None = None,
+               signals_step: Callable[[list[Article]], list[ArticleSignals]] | None = None,
                force: bool = False, progress=None, timings: dict | None = None):
-    """reuse → events (+ inferred years) → translation links, resumable stage by stage."""
+    """reuse → events (+ inferred years) → translation links, resumable stage by stage.
+
+    `signals_step` builds event signals for `cluster_events` (its `signals_for`); None
+    builds them one by one in this process."""
     from ..events import cluster_events, infer_missing_years, translation_links
     from ..pipeline import AnalyzeSummary
 
@@ -61,7 +74,8 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
                 prepare_events(articles)
         with _timed(timings, "clustering"):
             events = cluster_events(articles, links, store=store,
-                                    existing=None if force else store.events(), progress=progress)
+                                    existing=None if force else store.events(), progress=progress,
+                                    signals_for=signals_step)
             updated = infer_missing_years(articles, events)
         if updated:
             store.update_articles(updated)
@@ -84,9 +98,78 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
     return summary
 
 
-def run_analysis(store: Store, *, force: bool = False, progress=None, timings: dict | None = None):
-    """All stages in this process (reuse alignment uses its own small process pool)."""
-    from ..reuse import detect_reuse
+def run_analysis(store: Store, *, force: bool = False, progress=None, timings: dict | None = None,
+                 workers: int | None = None):
+    """All stages in this process, the per-article work in `workers` processes (reuse
+    alignment, event signals); default `ReuseSettings().workers`, 1 = all in-process."""
+    from ..reuse import ReuseSettings, detect_reuse
 
-    return run_stages(store, reuse_step=lambda articles: detect_reuse(articles, progress=progress),
+    settings = ReuseSettings() if workers is None else ReuseSettings(workers=workers)
+    return run_stages(store, reuse_step=lambda articles: detect_reuse(articles, settings=settings, progress=progress),
+                      signals_step=lambda articles: pooled_signals(articles, workers=settings.workers,
+                                                                   progress=progress),
                       force=force, progress=progress, timings=timings)
+
+
+# -- event signals in a process pool -------------------------------------------------------
+# Measured on the real week (bench/results/signals.md): a 2-process pool pays for its fork
+# and for sending the signals back (about 9 KB pickled per article) from about 50 articles
+# and saves a quarter of the time at POOL_MIN_ARTICLES; four chunks per process, at most
+# POOL_CHUNK articles each, keep every process busy to the end.
+POOL_MIN_ARTICLES = 100
+POOL_CHUNK = 200
+_pool_articles: list[Article] = []
+
+
+def _init_signals_worker(articles: list[Article]) -> None:
+    global _pool_articles
+    _pool_articles = articles
+
+
+def _signals_task(bounds: tuple[int, int]) -> list[ArticleSignals]:
+    from ..events.signals import build_signals
+
+    lo, hi = bounds
+    return [build_signals(article) for article in _pool_articles[lo:hi]]
+
+
+def pooled_signals(articles: list[Article], *, workers: int = 2, min_articles: int | None = None,
+                   chunk: int | None = None, progress=None) -> list[ArticleSignals]:
+    """`build_signals` of each article, in order: in `workers` processes when there are at
+    least `min_articles` (default POOL_MIN_ARTICLES), else (or where processes cannot
+    start) in this one.
+
+    Why a pool by hand, as `reuse.detect` does: with the `fork` start method the workers get
+    the articles and the already loaded tagger (the first article is built here, which loads
+    jieba once) without pickling; only the signals come back, in chunks of `chunk` articles
+    (default: four per process, at most POOL_CHUNK).
+    """
+    from ..events.signals import build_signals
+
+    advance = progress("event signals", len(articles)) if progress else None
+    if not articles:
+        return []
+    signals = [build_signals(articles[0])]
+    if advance:
+        advance(1)
+    min_articles = POOL_MIN_ARTICLES if min_articles is None else min_articles
+    chunk = max(1, chunk or min(POOL_CHUNK, math.ceil(len(articles) / (4 * max(1, workers)))))
+    if workers > 1 and len(articles) >= max(2, min_articles):
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        bounds = [(lo, min(lo + chunk, len(articles))) for lo in range(1, len(articles), chunk)]
+        try:
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_signals_worker,
+                                     initargs=(articles,)) as pool:
+                for (lo, hi), part in zip(bounds, pool.map(_signals_task, bounds)):
+                    signals.extend(part)
+                    if advance:
+                        advance(hi - lo)
+            return signals
+        except (OSError, BrokenProcessPool):
+            del signals[1:]     # no processes here (sandbox, frozen app): the same work in-process
+    for article in articles[1:]:
+        signals.append(build_signals(article))
+        if advance:
+            advance(1)
+    return signals

@@ -11,7 +11,8 @@ Where each step runs:
 | reuse: pairs | `fingerprint` once per article -> postings by n-gram hash; `anchors_from_postings` per hash partition; `group_anchors` per block | |
 | reuse: links | `align_range` + `build_link` per publication block | route articles to blocks; expand exact duplicates (`spark_reuse.py`) |
 | events: embedding | `lead_text` + the encoder, batched (`mapInArrow`) | fill the store's vector cache |
-| events: clustering | | `cluster_events`, `infer_missing_years` (global: one linkage per component) |
+| events: signals | `build_signals` per article (`mapPartitions`, pickled back; no Parquet stage: cheap to recompute) | put in clustering order |
+| events: clustering | | `cluster_events` on those signals, `infer_missing_years` (global: one linkage per component) |
 | translation links | | `translation_links` (vectors come from the cache) |
 
 The global steps need every article's evidence at once; they run on the driver with the
@@ -35,7 +36,7 @@ from .spark_ingest import ingest_spark
 from .spark_reuse import articles_rdd, spark_reuse_links
 from .spark_stages import StageDir, code_fingerprint, fingerprint, work_dir_for
 
-__all__ = ["analyze_spark", "ingest_spark", "spark_reuse_links", "precompute_embeddings"]
+__all__ = ["analyze_spark", "ingest_spark", "spark_reuse_links", "precompute_embeddings", "spark_signals"]
 
 
 @contextmanager
@@ -94,6 +95,29 @@ def precompute_embeddings(spark, stages: StageDir, store: Store, articles: list[
     return len(missing)
 
 
+def spark_signals(spark, articles: list[Article]) -> list:
+    """`build_signals` of each article on the executors, in the order given (what
+    `cluster_events(signals_for=...)` asks for).
+
+    No Parquet stage: the signals are cheap to recompute next to a resumed run's other
+    stages, and the events stage they feed is recorded in the store itself. Four slices
+    per core, not `articles_rdd`'s one: articles come in publication order and some days
+    cost more than others, so smaller slices keep every core busy to the end (measured
+    ~1 s of ~10 on the week, bench/results/signals.md)."""
+    import pickle
+
+    from . import spark_tasks as tasks
+
+    if not articles:
+        return []
+    sc = spark.sparkContext
+    slices = max(1, min(len(articles), 4 * sc.defaultParallelism))
+    found: dict[int, object] = {}
+    for blob in sc.parallelize(list(enumerate(articles)), slices).mapPartitions(tasks.event_signals).collect():
+        found.update(pickle.loads(blob))
+    return [found[i] for i in range(len(articles))]
+
+
 def analyze_spark(store: Store, *, force: bool = False, progress=None, master: str | None = None,
                   timings: dict | None = None):
     """reuse -> events (+ inferred years) -> translation links, with the per-article and
@@ -121,5 +145,9 @@ def analyze_spark(store: Store, *, force: bool = False, progress=None, master: s
         with _timed(None, "embedding", progress):
             return precompute_embeddings(stages().spark, stages(), store, articles, rebuild=force)
 
-    return run_stages(store, reuse_step=reuse_step, prepare_events=prepare_events, force=force,
-                      progress=progress, timings=timings)
+    def signals_step(articles: list[Article]):
+        with _timed(None, "event signals", progress):
+            return spark_signals(stages().spark, articles)
+
+    return run_stages(store, reuse_step=reuse_step, prepare_events=prepare_events, signals_step=signals_step,
+                      force=force, progress=progress, timings=timings)

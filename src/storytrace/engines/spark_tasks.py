@@ -241,3 +241,18 @@ def embed(batches: Iterator[pa.RecordBatch], encoder_spec: str, encoder_name: st
             yield pa.RecordBatch.from_arrays(
                 [pa.array(keys[lo:lo + batch_size], pa.string()),
                  pa.array([v.tobytes() for v in vectors], pa.binary())], names=["key", "vec"])
+
+
+def event_signals(rows: Iterator, chunk: int = 200) -> Iterator[bytes]:
+    """`events.signals.build_signals` per (idx, Article), as pickled [(idx, ArticleSignals)]
+    lists of up to `chunk` articles (the objects the driver's `cluster_events` compares)."""
+    from ..events.signals import build_signals
+
+    out = []
+    for idx, article in rows:
+        out.append((int(idx), build_signals(article)))
+        if len(out) >= chunk:
+            yield pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
+            out = []
+    if out:
+        yield pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)

@@ -20,6 +20,8 @@ two existing events go to the one with the smaller id.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ..model import Article, Event, ReuseLink
@@ -27,8 +29,12 @@ from .describe import build_event, event_id
 from .encoder import embed_cached, get_encoder
 from .candidates import candidate_pairs
 from .linkage import merge_by_strong_share, sparse_average_link
-from .signals import build_signals
+from .signals import ArticleSignals, build_signals
 from .similarity import EventSettings, PairEvidence, article_features, block_evidence, evidence
+
+
+# How an engine builds the signals of a list of articles (one per article, same order).
+SignalsStep = Callable[[list[Article]], list[ArticleSignals]]
 
 
 def _sort_key(article: Article) -> tuple[str, str]:
@@ -37,8 +43,15 @@ def _sort_key(article: Article) -> tuple[str, str]:
 
 def cluster_events(articles: list[Article], links: list[ReuseLink], *, store=None,
                    existing: list[Event] | None = None, encoder=None, progress=None,
-                   settings: EventSettings | None = None) -> list[Event]:
-    """Every article in exactly one event; see the module docstring for how."""
+                   settings: EventSettings | None = None,
+                   signals_for: SignalsStep | None = None) -> list[Event]:
+    """Every article in exactly one event; see the module docstring for how.
+
+    `signals_for(articles)` builds the `ArticleSignals` of exactly the articles this call
+    clusters (sorted, deduplicated, those an incremental run leaves untouched dropped), in
+    their order: engines pass one that spreads the per-article work over processes or Spark
+    executors and reports its own progress. Default: `build_signals` here, one by one.
+    """
     settings = settings or EventSettings()
     articles = sorted({a.id: a for a in articles}.values(), key=_sort_key)
     if not articles:
@@ -49,12 +62,7 @@ def cluster_events(articles: list[Article], links: list[ReuseLink], *, store=Non
     encoder = encoder if encoder is not None else get_encoder()
     if isinstance(encoder, str):
         encoder = get_encoder(encoder)
-    advance = progress("event signals", len(articles)) if progress else None
-    signals = []
-    for article in articles:
-        signals.append(build_signals(article))
-        if advance:
-            advance(1)
+    signals = _signals(articles, signals_for, progress)
     vectors = embed_cached([s.lead for s in signals], encoder, store, progress=progress)
     features = article_features(signals, vectors, links)
     pair_i, pair_j = candidate_pairs(features, settings)
@@ -97,6 +105,22 @@ def cluster_events(articles: list[Article], links: list[ReuseLink], *, store=Non
     events.extend(untouched)
     events.sort(key=lambda e: e.id)
     return events
+
+
+def _signals(articles: list[Article], signals_for: SignalsStep | None, progress) -> list[ArticleSignals]:
+    """Every article's signals, in order, from the engine's step or built here one by one."""
+    if signals_for is not None:
+        signals = list(signals_for(articles))
+        if [s.id for s in signals] != [a.id for a in articles]:
+            raise ValueError("signals_for must return one ArticleSignals per article, in order")
+        return signals
+    advance = progress("event signals", len(articles)) if progress else None
+    signals = []
+    for article in articles:
+        signals.append(build_signals(article))
+        if advance:
+            advance(1)
+    return signals
 
 
 def _fresh_groups(features, edge_i: np.ndarray, edge_j: np.ndarray, edge_score: np.ndarray,

@@ -1,0 +1,102 @@
+"""Event signals in the local engine's process pool: the serial signals, in order, from workers.
+
+Articles are the team's self-written multilingual stories (tests/events/data/stories.json).
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from storytrace.engines import local
+from storytrace.engines.local import pooled_signals, run_analysis
+from storytrace.events import cluster_events
+from storytrace.events import signals as signals_module
+from storytrace.events.signals import build_signals
+from storytrace.model import Article
+from storytrace.store import Store
+
+STORIES = Path(__file__).resolve().parents[1] / "events" / "data" / "stories.json"
+
+
+def _stories() -> list[Article]:
+    rows = json.loads(STORIES.read_text(encoding="utf-8"))
+    return [Article(id=row["id"], source_path=f"stories.json#{row['id']}", title=row["title"],
+                    text="\n".join(row["paragraphs"]), language=row["language"], script=row["script"],
+                    outlet=row["outlet"], published=row["published"], published_precision="datetime")
+            for row in rows]
+
+
+@pytest.fixture
+def builder_pids(tmp_path, monkeypatch) -> Path:
+    """`build_signals` still runs for real; each call also writes the id of the process that
+    ran it to a file, so a test can see that forked workers did the work."""
+    log = tmp_path / "pids"
+    real = signals_module.build_signals
+
+    def logged(article):
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return real(article)
+
+    monkeypatch.setattr(signals_module, "build_signals", logged)
+    return log
+
+
+def test_pooled_signals_equal_serial_in_order_and_come_from_workers(builder_pids):
+    articles = _stories()
+    expected = [build_signals(a) for a in articles]
+    builder_pids.unlink(missing_ok=True)
+
+    got = pooled_signals(articles, workers=2, min_articles=1, chunk=2)
+    assert got == expected
+    assert [s.id for s in got] == [a.id for a in articles]
+    pids = builder_pids.read_text().split()
+    assert len(pids) == len(articles)                      # each article built once
+    assert pids.count(str(os.getpid())) == 1               # here: only the first (loads the tagger)
+    assert len(set(pids) - {str(os.getpid())}) >= 1        # the rest in worker processes
+
+
+def test_pooled_signals_stay_in_process_below_the_threshold(builder_pids):
+    articles = _stories()
+    got = pooled_signals(articles, workers=2, min_articles=len(articles) + 1)
+    assert got == [build_signals(a) for a in articles]
+    assert set(builder_pids.read_text().split()) == {str(os.getpid())}
+    assert pooled_signals([], workers=2, min_articles=0) == []
+
+
+def test_cluster_events_hands_the_step_exactly_its_articles_and_results_match():
+    articles = _stories()
+    seen: list[list[str]] = []
+
+    def step(batch: list[Article]):
+        seen.append([a.id for a in batch])
+        return pooled_signals(batch, workers=2, min_articles=1, chunk=3)
+
+    serial = cluster_events(articles, [])
+    pooled = cluster_events(list(reversed(articles)) + articles[:2], [], signals_for=step)
+    assert [e.to_dict() for e in pooled] == [e.to_dict() for e in serial]
+    in_order = sorted(articles, key=lambda a: (a.published or "", a.id))
+    assert seen == [[a.id for a in in_order]]            # sorted, each article once
+
+    with pytest.raises(ValueError):
+        cluster_events(articles, [], signals_for=lambda batch: [build_signals(a) for a in reversed(batch)])
+
+
+def test_run_analysis_with_the_pool_equals_serial(tmp_path, monkeypatch, builder_pids):
+    monkeypatch.setattr(local, "POOL_MIN_ARTICLES", 2)      # a small input still takes the pool
+    articles = _stories()
+    results, pids = [], []
+    for workers in (1, 2):
+        builder_pids.unlink(missing_ok=True)
+        with Store(tmp_path / f"w{workers}.db") as store:
+            store.add_articles(articles)
+            summary = run_analysis(store, workers=workers)
+            results.append((summary.events, [e.to_dict() for e in store.events()],
+                            [l.to_dict() for l in store.reuse_links()]))
+        pids.append(set(builder_pids.read_text().split()) - {str(os.getpid())})
+    assert results[0][0] > 1
+    assert results[1] == results[0]
+    assert pids[0] == set() and pids[1]                    # serial here; pooled in workers
