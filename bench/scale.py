@@ -52,7 +52,9 @@ class TreeMemory:
                     with open(f"/proc/{entry}/stat") as fh:
                         fields = fh.read().rsplit(")", 1)[1].split()
                     parents[int(entry)] = int(fields[1])
-                    cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+                    # utime + stime + the reaped children's (a Spark Python worker that exits
+                    # hands its CPU to the JVM's cutime): each process counted once either way.
+                    cpu[int(entry)] = sum(int(f) for f in fields[11:15]) / tick
                 except (OSError, IndexError, ValueError):
                     continue
         tree, frontier = {os.getpid()}, [os.getpid()]
