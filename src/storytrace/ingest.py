@@ -167,12 +167,16 @@ def _windows(items: Iterable, size: int, max_chars: int | None = None) -> Iterat
         yield window
 
 
-def ingest(inputs: list[str], store: Store, *, workers: int = 2, progress: ProgressFactory = None,
+def ingest(inputs: list[str], store: Store, *, workers: int | None = None, progress: ProgressFactory = None,
            resume: bool = True) -> IngestSummary:
     """Read, normalize and store `inputs`; never raises for bad input (see `summary.errors`)."""
     summary = IngestSummary()
     advance = progress("Ingesting", None) if progress else (lambda n=1: None)
     _ensure_tables(store)
+    if workers is None:
+        from .workers import default_workers
+
+        workers = default_workers()
     with _Normalizer(workers) as normalizer:
         pending = None
         for window in _windows(iter_documents(list(inputs)), WINDOW, WINDOW_BYTES):

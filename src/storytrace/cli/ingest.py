@@ -29,7 +29,8 @@ def print_summary(summary) -> None:
 def ingest(
     inputs: List[str] = typer.Argument(..., help="Files, folders, globs, URLs, or a .txt/.urls list of URLs."),
     store: Optional[Path] = StoreOption,
-    workers: int = typer.Option(2, "--workers", min=1, help="Processes for normalizing."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1,
+                                          help="Processes for normalizing [default: STORYTRACE_WORKERS, else one per core, at most 8]."),
     rescan: bool = typer.Option(False, "--rescan", help="Re-read sources an earlier run already stored."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:

@@ -101,7 +101,7 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
 def run_analysis(store: Store, *, force: bool = False, progress=None, timings: dict | None = None,
                  workers: int | None = None):
     """All stages in this process, the per-article work in `workers` processes (reuse
-    alignment, event signals); default `ReuseSettings().workers`, 1 = all in-process."""
+    alignment, event signals); default `workers.default_workers()`, 1 = all in-process."""
     from ..reuse import ReuseSettings, detect_reuse
 
     settings = ReuseSettings() if workers is None else ReuseSettings(workers=workers)
@@ -133,7 +133,7 @@ def _signals_task(bounds: tuple[int, int]) -> list[ArticleSignals]:
     return [build_signals(article) for article in _pool_articles[lo:hi]]
 
 
-def pooled_signals(articles: list[Article], *, workers: int = 2, min_articles: int | None = None,
+def pooled_signals(articles: list[Article], *, workers: int | None = None, min_articles: int | None = None,
                    chunk: int | None = None, progress=None) -> list[ArticleSignals]:
     """`build_signals` of each article, in order: in `workers` processes when there are at
     least `min_articles` (default POOL_MIN_ARTICLES), else (or where processes cannot
@@ -153,6 +153,10 @@ def pooled_signals(articles: list[Article], *, workers: int = 2, min_articles: i
     if advance:
         advance(1)
     min_articles = POOL_MIN_ARTICLES if min_articles is None else min_articles
+    if workers is None:
+        from ..workers import default_workers
+
+        workers = default_workers()
     chunk = max(1, chunk or min(POOL_CHUNK, math.ceil(len(articles) / (4 * max(1, workers)))))
     if workers > 1 and len(articles) >= max(2, min_articles):
         methods = multiprocessing.get_all_start_methods()

@@ -117,9 +117,12 @@ def get_encoder(name: str | None = None) -> Encoder:
 
 
 def encoder_workers() -> int:
-    """Processes that embed at once: STORYTRACE_ENCODER_WORKERS, else one per core (at most 4)."""
+    """Processes that embed at once: STORYTRACE_ENCODER_WORKERS, else the pools' setting
+    (`workers.default_workers`), at most 4 (each holds its own copy of the model)."""
+    from ..workers import default_workers
+
     value = os.environ.get("STORYTRACE_ENCODER_WORKERS")
-    return max(1, int(value)) if value else max(1, min(4, os.cpu_count() or 1))
+    return max(1, int(value)) if value else min(4, default_workers())
 
 
 def _encode_chunk(spec: str, texts: list[str]) -> np.ndarray:

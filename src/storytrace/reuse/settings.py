@@ -1,7 +1,9 @@
 """One frozen settings object shared by every reuse step (design note 8)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+
+from ..workers import default_workers
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +26,7 @@ class ReuseSettings:
     max_gap: largest run of unmatched tokens inside one passage (insertions, edits).
     max_drift: largest shift between the two sides inside one passage (net insertions).
     min_similarity: token-level Levenshtein similarity a passage must reach.
-    workers: processes for fingerprinting and alignment (1 = in-process).
+    workers: processes for alignment (1 = in-process; default `workers.default_workers()`).
     """
 
     shingle: int = 5
@@ -36,7 +38,7 @@ class ReuseSettings:
     max_gap: int = 24
     max_drift: int = 24
     min_similarity: float = 0.6
-    workers: int = 2
+    workers: int = field(default_factory=default_workers)
     seed: int = 0x5EED
 
     def to_dict(self) -> dict:
