@@ -18,7 +18,7 @@ def test_app_pages_click_through_to_side_by_side(watched, live_app, sample):
     expect(rows).to_have_count(2)
     page.click(".event-row[data-event=E1] a.headline")
     expect(page).to_have_url(base + "/events/E1")
-    assert page.locator("svg.reuse-graph").is_visible()
+    expect(page.locator("svg.reuse-graph")).to_be_visible()
     watched.shot("app-event")
     page.locator("ol.members > li").nth(1).locator("a.compare-link").click()
     assert "/compare?" in page.url

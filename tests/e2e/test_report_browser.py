@@ -52,15 +52,16 @@ def test_click_through_to_side_by_side_with_highlights(watched, report_url, samp
     page.goto(report_url)
     page.click("#all-events .event-row[data-event=E1] a.headline")
     event = page.locator("#event-E1")
-    assert event.is_visible() and not page.locator("#front").is_visible()
-    assert event.locator("svg.reuse-graph").is_visible()
+    expect(event).to_be_visible()
+    expect(page.locator("#front")).to_be_hidden()
+    expect(event.locator("svg.reuse-graph")).to_be_visible()
     assert "not in collection" in event.locator("svg.reuse-graph").text_content()
     assert event.locator("ol.members > li").count() == 4
     assert "first to report" in event.locator("ol.members > li").nth(0).inner_text()
     watched.shot("report-event")
     event.locator("ol.members > li").nth(1).locator("a.compare-link").click()
     pair = page.locator("#" + StaticUrls.pair_id(sample["a"].id, sample["b"].id))
-    assert pair.is_visible()
+    expect(pair).to_be_visible()
     assert pair.locator(".col[data-side=a] mark.p-verbatim").count() >= 1
     assert pair.locator(".col[data-side=b] mark.p-verbatim").count() >= 1
     assert pair.locator(".col[data-side=a] mark.p-edited del").inner_text() == "五"
@@ -82,13 +83,13 @@ def test_compare_any_two_members(watched, report_url, sample):
     form.locator("select[name=b]").select_option(sample["d"].id)  # no direct link: plain texts
     form.locator("button").click()
     adhoc = page.locator("#" + StaticUrls.pair_id(sample["c"].id, sample["d"].id))
-    assert adhoc.is_visible()
+    expect(adhoc).to_be_visible()
     assert sample["d"].text[:20] in adhoc.inner_text() and adhoc.locator(".col mark").count() == 0
     page.goto(report_url + "#event-E1")
     form.locator("select[name=a]").select_option(sample["b"].id)
     form.locator("select[name=b]").select_option(sample["a"].id)  # linked: the pre-rendered pair
     form.locator("button").click()
-    assert page.locator("#" + StaticUrls.pair_id(sample["a"].id, sample["b"].id)).is_visible()
+    expect(page.locator("#" + StaticUrls.pair_id(sample["a"].id, sample["b"].id))).to_be_visible()
 
 
 def test_hostile_article_stays_inert(watched, report_url, sample):
@@ -114,7 +115,8 @@ def test_report_reads_with_javascript_off(watched_no_js, report_url):
     page.goto(report_url)
     assert page.locator("#all-events .event-row").count() == 2
     page.click("#all-events .event-row[data-event=E1] a.headline")
-    assert page.locator("#event-E1").is_visible() and not page.locator("#front").is_visible()
+    expect(page.locator("#event-E1")).to_be_visible()
+    expect(page.locator("#front")).to_be_hidden()
     page.locator("#event-E1 a.pair-link").first.click()
     visible_pairs = page.locator("section.pair-page:visible")
     assert visible_pairs.count() == 1 and visible_pairs.locator("mark").count() >= 1
@@ -174,7 +176,7 @@ def test_side_by_side_drawn_by_script_when_not_prerendered(watched, sample_db, t
     page.goto(path.as_uri() + "#event-E1")
     page.locator("#event-E1 ol.members > li").nth(1).locator("a.compare-link").click()
     pair = page.locator("#" + pair_id)
-    assert pair.is_visible()
+    expect(pair).to_be_visible()
     assert pair.locator(".col[data-side=a] mark.p-verbatim").count() >= 1
     assert pair.locator(".col[data-side=a] mark.p-edited del").inner_text() == "五"
     shown = pair.locator(".col[data-side=b] .text").evaluate(

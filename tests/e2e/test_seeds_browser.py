@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+expect = pytest.importorskip("playwright.sync_api").expect
+
 from storytrace.present.report import StaticUrls, write_report
 from storytrace.store import Store
 
@@ -53,7 +55,7 @@ def test_seed_events_and_000_001_side_by_side(watched, seed_report):
     watched.shot("seeds-event")
     page.goto(report.as_uri() + "#" + StaticUrls.pair_id(ids["000"], ids["001"]))
     pair = page.locator("#" + StaticUrls.pair_id(ids["000"], ids["001"]))
-    assert pair.is_visible()
+    expect(pair).to_be_visible()
     marks = pair.locator(".col mark")
     assert marks.count() >= 2
     highlighted = sum(len(t) for t in pair.locator(".col[data-side] mark").all_inner_texts())
