@@ -13,7 +13,6 @@ from earlier windows (they would change ids); a fresh run over the same inputs i
 """
 from __future__ import annotations
 
-import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
@@ -25,6 +24,7 @@ from .normalize.boilerplate import recurring_lines, remove_lines
 from .read import iter_documents
 from .pipeline import ProgressFactory
 from .store import Store
+from .workers import default_workers, pool_context
 
 WINDOW = 2000
 BATCH = 200
@@ -134,12 +134,10 @@ class _Normalizer:
             results = [normalize_document(d) for d in docs]
             return lambda: iter(results)
         if self.pool is None:
-            # fork where the platform offers it: workers start in milliseconds with the
-            # parsers and language models already imported (spawn costs seconds per run).
-            # Workers never touch the parent's SQLite handle or progress thread.
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            # Forked workers start with the parsers and language models already imported
+            # (spawn costs seconds per run); they never touch the parent's SQLite handle or
+            # progress thread.
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=pool_context())
         futures: list[Future] = [self.pool.submit(_normalize_chunk, docs[i:i + POOL_CHUNK])
                                  for i in range(0, len(docs), POOL_CHUNK)]
         return lambda: (result for future in futures for result in future.result())
@@ -173,11 +171,7 @@ def ingest(inputs: list[str], store: Store, *, workers: int | None = None, progr
     summary = IngestSummary()
     advance = progress("Ingesting", None) if progress else (lambda n=1: None)
     _ensure_tables(store)
-    if workers is None:
-        from .workers import default_workers
-
-        workers = default_workers()
-    with _Normalizer(workers) as normalizer:
+    with _Normalizer(default_workers() if workers is None else workers) as normalizer:
         pending = None
         for window in _windows(iter_documents(list(inputs)), WINDOW, WINDOW_BYTES):
             summary.read += len(window)

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import math
-import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from ..model import Article, ReuseLink
 from ..store import Store
+from ..workers import NoProcesses, default_workers, process_map
 
 if TYPE_CHECKING:
     from ..events.signals import ArticleSignals
@@ -153,25 +151,20 @@ def pooled_signals(articles: list[Article], *, workers: int | None = None, min_a
     if advance:
         advance(1)
     min_articles = POOL_MIN_ARTICLES if min_articles is None else min_articles
-    if workers is None:
-        from ..workers import default_workers
-
-        workers = default_workers()
+    workers = default_workers() if workers is None else workers
     chunk = max(1, chunk or min(POOL_CHUNK, math.ceil(len(articles) / (4 * max(1, workers)))))
     if workers > 1 and len(articles) >= max(2, min_articles):
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         bounds = [(lo, min(lo + chunk, len(articles))) for lo in range(1, len(articles), chunk)]
         try:
-            with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_signals_worker,
-                                     initargs=(articles,)) as pool:
-                for (lo, hi), part in zip(bounds, pool.map(_signals_task, bounds)):
-                    signals.extend(part)
-                    if advance:
-                        advance(hi - lo)
+            for (lo, hi), part in zip(bounds, process_map(_signals_task, bounds, workers,
+                                                          initializer=_init_signals_worker,
+                                                          initargs=(articles,))):
+                signals.extend(part)
+                if advance:
+                    advance(hi - lo)
             return signals
-        except (OSError, BrokenProcessPool):
-            del signals[1:]     # no processes here (sandbox, frozen app): the same work in-process
+        except NoProcesses:
+            del signals[1:]     # the same work in-process
     for article in articles[1:]:
         signals.append(build_signals(article))
         if advance:

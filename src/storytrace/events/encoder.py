@@ -14,10 +14,7 @@ Every encoder returns L2-normalised float32 rows, so a dot product is a cosine.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Iterator, Protocol, Sequence
 
 import numpy as np
@@ -125,7 +122,8 @@ def encoder_workers() -> int:
     return max(1, int(value)) if value else min(4, default_workers())
 
 
-def _encode_chunk(spec: str, texts: list[str]) -> np.ndarray:
+def _encode_chunk(job: tuple[str, list[str]]) -> np.ndarray:
+    spec, texts = job
     return get_encoder(spec).encode(texts)
 
 
@@ -133,23 +131,23 @@ def _encode_in_order(encoder: Encoder, texts: list[str], batch: int, workers: in
     """(start, vectors) for consecutive slices of `texts`, in order.
 
     Why processes: the default encoder runs one thread per text batch (faster per text than
-    two on small machines), so a second core only helps as a second process. Workers fork
-    from this process and find the encoder already loaded; if processes cannot be started,
-    the rest is embedded here.
+    two on small machines), so a second core only helps as a second process. Forked workers
+    find the encoder already loaded; if processes cannot run, the rest is embedded here.
     """
+    from ..workers import NoProcesses, process_map
+
     done = 0
     if (workers > 1 and len(texts) >= PARALLEL_MIN_TEXTS and getattr(encoder, "process_parallel", False)
-            and getattr(encoder, "spec", None) and "fork" in multiprocessing.get_all_start_methods()):
+            and getattr(encoder, "spec", None)):
         starts = list(range(0, len(texts), _POOL_CHUNK))
+        slices = [(encoder.spec, texts[s:s + _POOL_CHUNK]) for s in starts]
         try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                for start, vectors in zip(starts, pool.map(_encode_chunk, [encoder.spec] * len(starts),
-                                                           [texts[s:s + _POOL_CHUNK] for s in starts])):
-                    yield start, vectors
-                    done = start + len(vectors)
+            for start, vectors in zip(starts, process_map(_encode_chunk, slices, workers)):
+                yield start, vectors
+                done = start + len(vectors)
             return
-        except (OSError, BrokenProcessPool):
-            pass      # no processes here (sandbox, frozen app): embed the rest in-process
+        except NoProcesses:
+            pass      # embed the rest in-process
     for start in range(done, len(texts), batch):
         yield start, encoder.encode(texts[start:start + batch])
 

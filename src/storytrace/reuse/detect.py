@@ -8,9 +8,6 @@ being pickled; where processes cannot be started the same code runs in-process.
 """
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from itertools import combinations, pairwise
 
 import numpy as np
@@ -22,6 +19,7 @@ from .classify import classify, union_spans, visible_length
 from .direction import canonical, infer_direction
 from .exact import exact_groups, map_passages, swap, whole_passage
 from .fingerprint import Fingerprint, fingerprint
+from ..workers import NoProcesses, process_map
 from .settings import ReuseSettings
 
 _PARALLEL_MIN_PAIRS = 400
@@ -61,20 +59,18 @@ def _chunks(cands: Candidates, n_chunks: int) -> list[tuple[int, int]]:
 def _align_all(fps, cands, settings, progress) -> list[tuple[int, list[Passage]]]:
     advance = progress("reuse: aligning pairs", len(cands)) if progress else None
     if settings.workers > 1 and len(cands) >= _PARALLEL_MIN_PAIRS:
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        chunks = _chunks(cands, settings.workers * 8)
         try:
             results = []
-            with ProcessPoolExecutor(settings.workers, mp_context=ctx, initializer=_init_worker,
-                                     initargs=(fps, cands, settings)) as pool:
-                for (lo, hi), part in zip(chunks := _chunks(cands, settings.workers * 8),
-                                          pool.map(_align_task, chunks)):
-                    results.extend(part)
-                    if advance:
-                        advance(hi - lo)
+            for (lo, hi), part in zip(chunks, process_map(_align_task, chunks, settings.workers,
+                                                          initializer=_init_worker,
+                                                          initargs=(fps, cands, settings))):
+                results.extend(part)
+                if advance:
+                    advance(hi - lo)
             return results
-        except (OSError, BrokenProcessPool):
-            pass      # no processes here (sandbox, frozen app): do the same work in-process
+        except NoProcesses:
+            pass      # do the same work in-process
     results = align_range(fps, cands, settings, 0, len(cands))
     if advance:
         advance(len(cands))
