@@ -8,8 +8,15 @@ at most 8: past that the serial steps between pools dominate and each worker cos
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
+import multiprocessing.context
 import os
+import signal
+import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterator, Sequence
@@ -40,12 +47,94 @@ class NoProcesses(RuntimeError):
     the remaining work in-process."""
 
 
-def pool_context():
+# -- every process storytrace starts dies with its parent ----------------------------------
+PR_SET_PDEATHSIG = 1
+_PARENT_POLL_SECONDS = 0.5
+
+
+def _prctl_pdeathsig(sig: int) -> bool:
+    """Ask Linux to send `sig` to this process when the thread that started it exits."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(_PARENT_POLL_SECONDS)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+
+def die_with_parent(parent_pid: int | None = None, sig: int = signal.SIGKILL) -> str:
+    """Make this (child) process end when its parent ends, however the parent ends.
+
+    On Linux, `PR_SET_PDEATHSIG` has the kernel send `sig` (SIGKILL by default: a worker has
+    nothing to save, and a worker blocked in C code ignores anything gentler) the moment the
+    parent is gone, SIGKILL of the parent included. Elsewhere a daemon thread checks twice a
+    second that the parent is still alive. Either way, a parent that died before this call
+    (the race between fork and prctl) ends this process at once. Returns the means used:
+    "pdeathsig" or "poll".
+
+    Linux delivers the signal when the parent *thread* that started the child exits, so
+    storytrace starts its children from threads that outlive them (the main thread, or the
+    web job's own watcher thread).
+    """
+    if parent_pid is None:
+        parent_pid = os.getppid()
+    means = "pdeathsig" if _prctl_pdeathsig(sig) else "poll"
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    if means == "poll":
+        threading.Thread(target=_watch_parent, args=(parent_pid,), name="storytrace-parent-watch",
+                         daemon=True).start()
+    return means
+
+
+def _bound_process(base: type) -> type:
+    class Process(base):
+        """A multiprocessing process that dies with the process that started it."""
+
+        def run(self):
+            die_with_parent(self._parent_pid)
+            return super().run()
+
+    Process.__name__ = Process.__qualname__ = "Bound" + base.__name__
+    return Process
+
+
+BoundForkProcess = _bound_process(multiprocessing.context.ForkProcess)
+BoundSpawnProcess = _bound_process(multiprocessing.context.SpawnProcess)
+
+
+class BoundForkContext(multiprocessing.context.ForkContext):
+    Process = BoundForkProcess
+
+
+class BoundSpawnContext(multiprocessing.context.SpawnContext):
+    Process = BoundSpawnProcess
+
+
+def pool_context(method: str | None = None):
     """`fork` where the platform offers it: workers start in milliseconds and inherit what
     this process already loaded (parsers, tagger, encoder, the data passed to `initializer`)
-    without pickling; `spawn` elsewhere."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    without pickling; `spawn` elsewhere (or when asked for).
+
+    Either way the context's processes die with their parent (`die_with_parent`), so every
+    pool built on it (ingest, reuse alignment, event signals, the encoder) leaves no orphan
+    behind when storytrace is killed, even by SIGKILL.
+    """
+    if method is None:
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    if method == "fork":
+        return BoundForkContext()
+    if method == "spawn":
+        return BoundSpawnContext()
+    raise ValueError(f"unknown start method {method!r}: use 'fork' or 'spawn'")
 
 
 def process_map(task: Callable, items: Sequence, workers: int, *, initializer: Callable | None = None,

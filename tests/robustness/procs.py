@@ -97,3 +97,88 @@ def kill_points(seed: int, count: int, windows: list[tuple[float, float]]) -> li
     """`count` seeded kill delays, spread round-robin over the given (start, end) windows."""
     rng = random.Random(seed)
     return [rng.uniform(*windows[i % len(windows)]) for i in range(count)]
+
+
+# -- process trees: what a killed run leaves behind ------------------------------------------
+def _stat(pid: int) -> tuple[str, int, int] | None:
+    """(state, ppid, pgid) of a live process, None once it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw[raw.rindex(")") + 2:].split()
+    return fields[0], int(fields[1]), int(fields[2])
+
+
+def _all_pids() -> list[int]:
+    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+
+
+def group_members(pgid: int) -> list[int]:
+    """Processes (zombies excepted: they have ended) whose process group is `pgid`."""
+    found = []
+    for pid in _all_pids():
+        st = _stat(pid)
+        if st and st[2] == pgid and st[0] not in ("Z", "X"):
+            found.append(pid)
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    """Live (non-zombie) descendants of `pid`, by walking parent links in /proc."""
+    parents = {}
+    for p in _all_pids():
+        st = _stat(p)
+        if st and st[0] not in ("Z", "X"):
+            parents[p] = st[1]
+    found, frontier = [], {pid}
+    while frontier:
+        nxt = {p for p, pp in parents.items() if pp in frontier}
+        found += sorted(nxt)
+        frontier = nxt
+    return found
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.05):
+    """Poll `predicate()` until it returns something true (returned) or `timeout` passes (None)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return None
+
+
+def start_cli_group(args: list[str], log_dir: Path, cwd: Path | None = None,
+                    env: dict[str, str] | None = None) -> subprocess.Popen:
+    """The CLI as the leader of a new process group (its pid is the group id), no launcher."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with open(log_dir / "stdout.txt", "wb") as out, open(log_dir / "stderr.txt", "wb") as err:
+        return subprocess.Popen([*CLI, *args], stdout=out, stderr=err, cwd=cwd,
+                                env={**_env(), **(env or {})}, start_new_session=True)
+
+
+def kill_leader_and_wait_group(proc: subprocess.Popen, timeout: float = 5.0) -> list[int]:
+    """SIGKILL only the group leader (never the group), reap it, and wait up to `timeout`
+    seconds for the rest of its process group to end. Returns what is still alive (and
+    then kills it, so a failing test leaves nothing behind)."""
+    proc.kill()
+    proc.wait()
+    left = wait_until(lambda: not group_members(proc.pid), timeout)
+    remaining = [] if left else group_members(proc.pid)
+    if remaining:
+        described = [f"{pid}: {cmdline(pid)[:200]}" for pid in remaining]
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        return described
+    return []
