@@ -28,15 +28,24 @@ class AnalyzeSummary:
 
 
 def analyze(store: Store, *, engine: str = "local", force: bool = False,
-            progress: ProgressFactory = None, spark_master: str | None = None) -> AnalyzeSummary:
-    """Detect reuse, cluster events and align translations for everything in the store."""
-    if engine == "spark":
-        from .engines.spark import analyze_spark
+            progress: ProgressFactory = None, spark_master: str | None = None,
+            wait: float | None = None, on_wait=None) -> AnalyzeSummary:
+    """Detect reuse, cluster events and align translations for everything in the store.
 
-        return analyze_spark(store, force=force, progress=progress, master=spark_master)
-    from .engines.local import run_analysis
+    Holds the store's analysis lease throughout (`store.acquire_lease`), so the CLI, the web
+    app and Spark runs never analyse one store at once: with another analysis running this
+    waits `wait` seconds (None: until it ends; `on_wait(holder)` is told once) and then
+    raises `store.LeaseHeld` naming the holder."""
+    from .store import acquire_lease
 
-    return run_analysis(store, force=force, progress=progress)
+    with acquire_lease(store, purpose=f"{engine} analysis", wait=wait, on_wait=on_wait):
+        if engine == "spark":
+            from .engines.spark import analyze_spark
+
+            return analyze_spark(store, force=force, progress=progress, master=spark_master)
+        from .engines.local import run_analysis
+
+        return run_analysis(store, force=force, progress=progress)
 
 
 def write_outputs(store: Store, out_dir: str | Path, *, report: bool = True) -> list[Path]:

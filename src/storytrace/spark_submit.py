@@ -37,14 +37,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     from storytrace.engines.spark import analyze_spark, ingest_spark
     from storytrace.pipeline import errors_to_jsonl, write_outputs
-    from storytrace.store import Store
+    from storytrace.store import Store, acquire_lease, describe_holder
 
     args = parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     with Store(args.store or args.out / "storytrace.db") as store:
         ingested = ingest_spark(args.inputs, store, master=args.master)
         errors_to_jsonl(ingested.errors, args.out / "errors.jsonl")
-        result = analyze_spark(store, force=args.force, master=args.master)
+        with acquire_lease(store, purpose="spark analysis", wait=None,
+                           on_wait=lambda h: print(f"waiting: another {describe_holder(h)} holds the store")):
+            result = analyze_spark(store, force=args.force, master=args.master)
         written = write_outputs(store, args.out, report=not args.no_report)
     print(f"ingest: read {ingested.read}, stored {ingested.stored}, duplicates {ingested.duplicates}, "
           f"failed {ingested.failed}")

@@ -67,6 +67,16 @@ CREATE TABLE IF NOT EXISTS embeddings (
     vec BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS stages (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS leases (
+    name TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    purpose TEXT NOT NULL,
+    taken REAL NOT NULL,
+    heartbeat REAL NOT NULL,
+    expires REAL NOT NULL
+);
 """
 
 
@@ -280,3 +290,151 @@ class Store:
     def mark_stage(self, name: str, fingerprint: str) -> None:
         with self.transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO stages VALUES (?,?,?)", (name, fingerprint, time.time()))
+
+
+# -- one writer per store: the analysis lease ------------------------------------------------
+# An analysis rewrites whole tables (reuse, events) from its own snapshot of the articles, so two
+# at once on one store lose work. Whoever analyses (the CLI, the web app's job, a Spark run)
+# first takes the lease: a row in the store itself, taken in one IMMEDIATE transaction, renewed
+# by a heartbeat thread and given up at the end. A holder that dies stops renewing, and its
+# lease expires after LEASE_TTL seconds; on the same host a holder whose pid is gone is known
+# dead at once.
+LEASE_TTL = 30.0
+ANALYSIS_LEASE = "analysis"
+
+
+class LeaseHeld(RuntimeError):
+    """Another live process holds the lease; `holder` describes it (owner, pid, purpose, ages)."""
+
+    def __init__(self, message: str, holder: dict[str, Any]):
+        super().__init__(message)
+        self.holder = holder
+
+
+def _pid_alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:     # a zombie has ended; only its parent has not reaped it yet
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+    except OSError:
+        return True
+
+
+def describe_holder(holder: dict[str, Any], now: float | None = None) -> str:
+    now = time.time() if now is None else now
+    return (f"{holder['purpose']} by pid {holder['pid']} on {holder['host']}, running for "
+            f"{now - holder['taken']:.0f} s (last heartbeat {now - holder['heartbeat']:.0f} s ago)")
+
+
+class Lease:
+    """A held lease; renews itself every ttl/3 seconds until `release()` (or the `with` block ends)."""
+
+    def __init__(self, path: Path, name: str, owner: str, ttl: float):
+        self.path, self.name, self.owner, self.ttl = path, name, owner, ttl
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"storytrace-lease-{name}", daemon=True)
+        self._thread.start()
+
+    def _beat(self) -> None:
+        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        try:
+            while not self._stop.wait(self.ttl / 3):
+                now = time.time()
+                try:
+                    cur = conn.execute("UPDATE leases SET heartbeat=?, expires=? WHERE name=? AND owner=?",
+                                       (now, now + self.ttl, self.name, self.owner))
+                except sqlite3.Error:
+                    continue      # busy past the timeout: try again at the next beat
+                if cur.rowcount == 0:
+                    self.lost = True
+                    return
+        finally:
+            conn.close()
+
+    def release(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            conn.execute("DELETE FROM leases WHERE name=? AND owner=?", (self.name, self.owner))
+        finally:
+            conn.close()
+
+    def __enter__(self) -> "Lease":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.release()
+
+
+def _lease_holder(conn: sqlite3.Connection, name: str) -> dict[str, Any] | None:
+    row = conn.execute("SELECT owner, host, pid, purpose, taken, heartbeat, expires FROM leases "
+                       "WHERE name=?", (name,)).fetchone()
+    if row is None:
+        return None
+    return dict(zip(("owner", "host", "pid", "purpose", "taken", "heartbeat", "expires"), row))
+
+
+def _holder_dead(holder: dict[str, Any], now: float) -> bool:
+    import socket
+
+    if holder["expires"] <= now:
+        return True
+    return holder["host"] == socket.gethostname() and not _pid_alive(int(holder["pid"]))
+
+
+def _try_lease(store: Store, name: str, owner: str, purpose: str, ttl: float) -> dict[str, Any] | None:
+    """Take the lease in one transaction; None when taken, else the live holder."""
+    import os
+    import socket
+
+    with store.transaction() as conn:
+        now = time.time()
+        holder = _lease_holder(conn, name)
+        if holder is not None and holder["owner"] != owner and not _holder_dead(holder, now):
+            return holder
+        conn.execute("INSERT OR REPLACE INTO leases VALUES (?,?,?,?,?,?,?,?)",
+                     (name, owner, socket.gethostname(), os.getpid(), purpose, now, now, now + ttl))
+    return None
+
+
+def lease_holder(store: Store, name: str = ANALYSIS_LEASE) -> dict[str, Any] | None:
+    """The live holder of the lease `name`, or None when it is free (or its holder died)."""
+    holder = _lease_holder(store._conn, name)
+    return None if holder is None or _holder_dead(holder, time.time()) else holder
+
+
+def acquire_lease(store: Store, name: str = ANALYSIS_LEASE, *, purpose: str = "analysis",
+                  wait: float | None = 0.0, ttl: float = LEASE_TTL, poll: float = 0.5,
+                  on_wait=None) -> Lease:
+    """Take the lease `name` on `store`, or raise `LeaseHeld` naming who holds it.
+
+    `wait`: seconds to keep trying (0: try once; None: until it is free; a holder that dies
+    frees it within `ttl`). `on_wait(holder)` is called once when the first try fails.
+    """
+    import os
+    import secrets
+    import socket
+
+    owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(6)}"
+    deadline = None if wait is None else time.monotonic() + wait
+    told = False
+    while True:
+        holder = _try_lease(store, name, owner, purpose, ttl)
+        if holder is None:
+            return Lease(store.path, name, owner, ttl)
+        if deadline is not None and time.monotonic() >= deadline:
+            raise LeaseHeld(f"{store.path}: another {describe_holder(holder)} holds this store; "
+                            f"try again when it ends", holder)
+        if on_wait is not None and not told:
+            on_wait(holder)
+            told = True
+        time.sleep(poll)

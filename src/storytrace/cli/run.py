@@ -56,12 +56,23 @@ def analyze(
     spark_master: Optional[str] = typer.Option(None, "--spark-master"),
     force: bool = typer.Option(False, "--force", help="Redo stages even when inputs are unchanged."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
+    no_wait: bool = typer.Option(False, "--no-wait", help="Stop at once (exit 1) when another analysis "
+                                 "holds the store, instead of waiting for it to end."),
 ) -> None:
     """Detect reuse, cluster events and align translations for everything in the store."""
     from ..pipeline import analyze as run_analyze, write_outputs
+    from ..store import LeaseHeld, describe_holder
+
+    def told(holder) -> None:
+        console.print(f"waiting: another {describe_holder(holder)} holds this store")
 
     with open_existing(store) as st, progress_bars(progress) as bars:
-        result = run_analyze(st, engine=engine, force=force, progress=bars, spark_master=spark_master)
+        try:
+            result = run_analyze(st, engine=engine, force=force, progress=bars, spark_master=spark_master,
+                                 wait=0 if no_wait else None, on_wait=told)
+        except LeaseHeld as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from None
         if out:
             for p in write_outputs(st, out):
                 console.print(f"  wrote {p}")
