@@ -103,6 +103,7 @@ class ReuseLink:
     direction_evidence: str = ""
     common_source: str | None = None
     passages: list[Passage] = field(default_factory=list)
+    family: str | None = None            # Family.id when this links a family member to its representative
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -111,6 +112,39 @@ class ReuseLink:
     def from_dict(cls, data: dict[str, Any]) -> "ReuseLink":
         data = dict(data)
         data["passages"] = [Passage(**p) for p in data.get("passages", [])]
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(slots=True)
+class Family:
+    """Near-identical copies of one text (a story and its reprints), stored once.
+
+    `members` lists every copy, the representative first, each as a dict: id, outlet,
+    published, role (`representative` | `reprint`) and, for reprints, what the link to
+    the representative says (kind, coverage, representative_coverage, similarity, edits,
+    kept/cut/added characters against the representative). `source` is the member the
+    others took the text from when the evidence allows (the credited outlet's own copy, or
+    the one published first), with `direction_evidence`; `common_source` names an agency
+    every member credits when none of them is that agency.
+    """
+
+    id: str
+    representative: str
+    members: list[dict[str, Any]] = field(default_factory=list)
+    source: str | None = None
+    direction_evidence: str = ""
+    common_source: str | None = None
+
+    @property
+    def member_ids(self) -> list[str]:
+        return [m["id"] for m in self.members]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Family":
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 

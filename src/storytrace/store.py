@@ -17,7 +17,7 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from .model import Article, Event, InputError, ReuseLink
+from .model import Article, Event, Family, InputError, ReuseLink
 
 SCHEMA_VERSION = 1
 
@@ -58,6 +58,8 @@ CREATE TABLE IF NOT EXISTS reuse (
     PRIMARY KEY (a, b, kind)
 );
 CREATE INDEX IF NOT EXISTS reuse_b ON reuse(b);
+CREATE TABLE IF NOT EXISTS families (id TEXT PRIMARY KEY, representative TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS family_members (article TEXT PRIMARY KEY, family TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS event_members (article TEXT PRIMARY KEY, event TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -217,8 +219,14 @@ class Store:
 
     # -- reuse ---------------------------------------------------------------------
     def replace_reuse(self, links: Iterable[ReuseLink], kinds: Iterable[str] | None = None) -> None:
-        """Replace stored links (all kinds, or only the given kinds) in one transaction."""
+        """Replace stored links (all kinds, or only the given kinds) in one transaction.
+
+        When `links` carries `families` (what `reuse.detect_reuse` returns), the stored
+        families are replaced in the same transaction."""
+        families = getattr(links, "families", None)
         with self.transaction() as conn:
+            if families is not None:
+                self._replace_families(conn, families)
             if kinds is None:
                 conn.execute("DELETE FROM reuse")
             else:
@@ -238,6 +246,31 @@ class Store:
             args.append(kind)
         rows = self._conn.execute(sql + " ORDER BY a, b, kind", args).fetchall()
         return [ReuseLink.from_dict(json.loads(r[0])) for r in rows]
+
+    def _replace_families(self, conn: sqlite3.Connection, families: Iterable[Family]) -> None:
+        conn.execute("DELETE FROM families")
+        conn.execute("DELETE FROM family_members")
+        for fam in families:
+            conn.execute("INSERT INTO families VALUES (?,?,?)",
+                         (fam.id, fam.representative, json.dumps(fam.to_dict(), ensure_ascii=False)))
+            conn.executemany("INSERT OR REPLACE INTO family_members VALUES (?,?)",
+                             [(m, fam.id) for m in fam.member_ids])
+
+    def replace_families(self, families: Iterable[Family]) -> None:
+        with self.transaction() as conn:
+            self._replace_families(conn, families)
+
+    def families(self, article: str | None = None) -> list[Family]:
+        """Families of near-identical copies (all, or the one holding `article`); none in a
+        store written before families existed and opened read-only."""
+        if not self._conn.execute("SELECT 1 FROM sqlite_master WHERE name='families'").fetchone():
+            return []
+        if article:
+            rows = self._conn.execute("SELECT f.data FROM families f JOIN family_members m ON m.family=f.id "
+                                      "WHERE m.article=?", (article,)).fetchall()
+        else:
+            rows = self._conn.execute("SELECT data FROM families ORDER BY id").fetchall()
+        return [Family.from_dict(json.loads(r[0])) for r in rows]
 
     # -- events --------------------------------------------------------------------
     def replace_events(self, events: Iterable[Event]) -> None:

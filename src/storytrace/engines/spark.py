@@ -7,9 +7,9 @@ Where each step runs:
 
 | step | on Spark (executors) | on the driver |
 |---|---|---|
-| ingest | read + normalize every input, in chunks | replay the local windows chunk by chunk: skip done sources, outlet boilerplate, store |
+| ingest | read + normalize every input, in chunks | replay the local windows chunk by chunk: skip done sources, store |
 | reuse: pairs | `fingerprint` once per article -> postings by n-gram hash; `anchors_from_postings` per hash partition; `group_anchors` per block | |
-| reuse: links | `align_range` + `build_link` per publication block | route articles to blocks; expand exact duplicates (`spark_reuse.py`) |
+| reuse: links | `align_range` + `build_link` per publication block | route articles to blocks; build family records (`spark_reuse.py`) |
 | events: embedding | `lead_text` + the encoder, batched (`mapInArrow`) | fill the store's vector cache |
 | events: signals | `build_signals` per article (`mapPartitions`, pickled back; no Parquet stage: cheap to recompute) | put in clustering order |
 | events: clustering | | `cluster_events` on those signals, `infer_missing_years` (global: one linkage per component) |
@@ -67,7 +67,9 @@ def precompute_embeddings(spark, stages: StageDir, store: Store, articles: list[
         return 0
     spec = os.environ.get("STORYTRACE_ENCODER") or DEFAULT_ENCODER
     name = get_encoder(spec).name
-    base = fingerprint("leads-v2", [a.id for a in ordered])
+    # Leads come from the title and the visible text (hidden boilerplate can change while
+    # the id stays), so both count, not only the ids.
+    base = fingerprint("leads-v3", [f"{a.id}|{fingerprint(a.title, a.text)}" for a in ordered])
     leads = stages.stage("leads", fingerprint(base, name, code_fingerprint()), lambda: spark.createDataFrame(
         articles_rdd(spark, ordered).mapPartitions(partial(tasks.leads, encoder_name=name)), tasks.LEADS_SCHEMA),
         rebuild=rebuild)

@@ -2,15 +2,15 @@
 
 | stage | on the executors | shuffled by |
 |---|---|---|
-| `pairs` | `fingerprint` each article once -> postings by n-gram hash (+ exact-duplicate keys); per hash partition `anchors_from_postings`; per block `group_anchors` | hash, then block |
+| `pairs` | `fingerprint` each article once -> postings by n-gram hash (+ family sketches); per hash partition `find_families` + `anchors_from_postings`; per block `group_anchors` | hash, then block |
 | `links` | per block `align_range` + `build_link`, each article it needs fingerprinted once | block |
 
 A *block* is a run of articles in publication order (reuse is mostly between articles of
 the same days); a pair is aligned in the block of its earlier article, so a task
 fingerprints its own block plus the few later articles its pairs reach. Between the two
-stages the driver reads only small rows (which articles each block needs, the
-exact-duplicate groups) and ships each block its articles; at the end it expands
-exact-duplicate families (`_expand_exact`) as the local engine does.
+stages the driver reads only small rows (which articles each block needs, the family
+of each article) and ships each block its articles; at the end it builds the family
+records (`detect.finish_links`) as the local engine does.
 
 Why it is shaped like this (see docs/spark.md, "Cost"): data moves as a few Arrow blobs
 of whole numpy arrays per task (`spark_tasks.pack`), never as millions of rows; articles
@@ -58,69 +58,55 @@ def articles_rdd(spark, ordered: list[Article]):
     return sc.parallelize(list(enumerate(ordered)), max(1, min(len(ordered), sc.defaultParallelism)))
 
 
-class _LazyFingerprints(dict):
-    """Fingerprints computed on the driver only for the few articles that need them there."""
-
-    def __init__(self, ordered: list[Article], settings):
-        super().__init__()
-        self.ordered, self.settings = ordered, settings
-
-    def __missing__(self, i: int):
-        from ..reuse.fingerprint import fingerprint as fingerprint_text
-
-        fp = fingerprint_text(i, self.ordered[i].text or "", shingle=self.settings.shingle, seed=self.settings.seed)
-        self[i] = fp
-        return fp
-
-
-def _small_rows(pairs) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
-    """From the `pairs` stage: the exact-duplicate groups and, per block, the articles its
-    pairs need (the small rows; the anchors stay on the executors)."""
+def _small_rows(pairs, n: int) -> tuple[np.ndarray, dict[int, list[int]]]:
+    """From the `pairs` stage: each article's family representative and, per block, the
+    articles its pairs need (the small rows; the anchors stay on the executors)."""
     from .spark_tasks import unpack
 
-    groups: dict[int, list[int]] = {}
+    family = np.arange(n, dtype=np.int32)
     needed: dict[int, list[int]] = {}
     for row in pairs.where("kind != 'cands'").collect():
         cols = unpack(row["blob"])
-        if row["kind"] == "groups":
-            for rep, member in zip(cols["rep"].tolist(), cols["member"].tolist()):
-                groups.setdefault(rep, []).append(member)
+        if row["kind"] == "families":
+            family = cols["family"].astype(np.int32)
         else:
             needed[int(row["dest"])] = cols["idx"].tolist()
-    return groups, needed
+    return family, needed
 
 
 def spark_reuse_links(spark, stages: StageDir, articles: list[Article], *, settings=None,
                       rebuild: bool = False) -> list[ReuseLink]:
     """`reuse.detect_reuse` as Spark stages; the same links, in the same order."""
     from ..reuse import ReuseSettings
-    from ..reuse.detect import _expand_exact, build_link
+    from ..reuse.detect import ReuseLinks, finish_links
     from ..reuse.direction import canonical
+    from ..reuse.family import priority
     from . import spark_tasks as tasks
 
     settings = settings or ReuseSettings()
     ordered = [a for _, a in sorted({a.id: a for a in articles}.items())]
     if not ordered:
-        return []
+        return ReuseLinks()
     sc = spark.sparkContext
     n = len(ordered)
     hash_parts = max(1, int(spark.conf.get("spark.sql.shuffle.partitions", str(sc.defaultParallelism))))
     blocks = time_blocks(ordered, sc.defaultParallelism)
     n_blocks = int(blocks.max()) + 1
+    order = priority(ordered)
     texts = hashlib.blake2b("\x1e".join(a.text or "" for a in ordered).encode("utf-8"), digest_size=16).hexdigest()
 
     def build_pairs():
         postings = articles_rdd(spark, ordered).mapPartitions(
             partial(tasks.postings_blobs, settings=settings, parts=hash_parts))
         anchors = postings.partitionBy(hash_parts).mapPartitions(
-            partial(tasks.anchor_blobs, blocks=blocks, settings=settings))
+            partial(tasks.anchor_blobs, blocks=blocks, order=order, settings=settings))
         return spark.createDataFrame(anchors.partitionBy(n_blocks).mapPartitions(
             partial(tasks.pair_blobs, settings=settings, width=n)), tasks.PAIRS_SCHEMA)
 
-    fp_pairs = fingerprint("pairs-v2", code_fingerprint(), [a.id for a in ordered], texts, repr(settings),
-                           hash_parts, blocks.tobytes().hex())
+    fp_pairs = fingerprint("pairs-v3", code_fingerprint(), [a.id for a in ordered], texts, repr(settings),
+                           hash_parts, blocks.tobytes().hex(), order)
     pairs = stages.stage("pairs", fp_pairs, build_pairs, rebuild=rebuild)
-    groups, needed = _small_rows(pairs)
+    family, needed = _small_rows(pairs, n)
     outlets_present = {c for art in ordered if (c := canonical(art.outlet))}
 
     def build_links():
@@ -139,9 +125,5 @@ def spark_reuse_links(spark, stages: StageDir, articles: list[Article], *, setti
     built: dict[tuple[int, int], ReuseLink] = {}
     for row in links.toLocalIterator():
         built.update(((i, j), link) for i, j, link in pickle.loads(row["links"]))
-    if not groups:
-        return [built[key] for key in sorted(built)]
     found = {pair: link.passages for pair, link in built.items()}
-    expanded = _expand_exact(found, groups, _LazyFingerprints(ordered, settings), settings)
-    return [built[(i, j)] if (i, j) in built else build_link(ordered[i], ordered[j], expanded[(i, j)], outlets_present)
-            for i, j in sorted(expanded) if expanded[(i, j)]]
+    return finish_links(ordered, family, found, outlets_present, built)

@@ -81,66 +81,62 @@ def postings_blobs(rows: Iterator, settings, parts: int) -> Iterator[tuple[int, 
     """Fingerprint each (idx, Article) once (`reuse.fingerprint.fingerprint`).
 
     Yields, for each of the `parts` hash partitions, the postings (hash, doc, pos) of its
-    hashes and a copy of this slice's exact-duplicate keys (`reuse.exact.exact_key`): every
-    partition then knows which articles collapse into a representative without a trip
+    hashes and a copy of this slice's family sketches (`reuse.family.article_sketch`):
+    every partition then forms the same families (`find_families`) without a trip
     through the driver.
     """
-    from ..reuse.exact import exact_key
+    from ..reuse.family import article_sketch
     from ..reuse.fingerprint import fingerprint
 
-    hashes, docs, positions, idxs, keys = [], [], [], [], []
+    hashes, docs, positions, idxs, sketches = [], [], [], [], []
     for idx, article in rows:
         fp = fingerprint(int(idx), article.text or "", shingle=settings.shingle, seed=settings.seed)
         hashes.append(fp.hashes)
         docs.append(np.full(len(fp.hashes), idx, dtype=np.int32))
         positions.append(fp.positions.astype(np.int32))
         idxs.append(int(idx))
-        keys.append(exact_key(fp, settings))
+        sketches.append(article_sketch(fp, settings).tolist())
     if not idxs:
         return
     h, d, p = np.concatenate(hashes), np.concatenate(docs), np.concatenate(positions)
     dest = (h % np.uint64(parts)).astype(np.int64)
-    keyed = pack(idx=np.asarray(idxs, np.int32), key=pa.array(keys, pa.binary()))
+    keyed = pack(idx=np.asarray(idxs, np.int32), sketch=pa.array(sketches, pa.list_(pa.uint64())))
     for part in range(parts):
         mask = dest == part
-        yield part, ("keys", keyed)
+        yield part, ("sketches", keyed)
         if mask.any():
             yield part, ("postings", pack(hash=h[mask], doc=d[mask], pos=p[mask]))
 
 
-def anchor_blobs(records: Iterator, blocks: np.ndarray, settings) -> Iterator[tuple[int, tuple[str, bytes]]]:
+def anchor_blobs(records: Iterator, blocks: np.ndarray, order: list[int], settings) -> Iterator[tuple[int, tuple[str, bytes]]]:
     """`candidates.anchors_from_postings` over one hash partition, keyed by the earlier
     publication block of each pair (where the pair will be aligned).
 
     A partition holds every posting of its hashes, so the groups it sees are whole and the
     anchors are exactly those the local engine derives from the global posting array.
-    Exact-duplicate members are left out first, as `detect_reuse` does; partition 0 also
-    passes the groups on (key -1) for the driver.
+    Families are formed first from every article's sketch, in the driver's `order`, as
+    `detect_reuse` does; partition 0 also passes them on (key -1) for the driver.
     """
     from ..reuse.candidates import anchors_from_postings
-    from ..reuse.exact import groups_from_keys
+    from ..reuse.family import find_families
 
-    postings, keyed, parts = [], {}, set()
+    postings, sketches, parts = [], {}, set()
     for part, (kind, blob) in records:
         parts.add(part)
-        if kind == "keys":
+        if kind == "sketches":
             k = unpack(blob)
-            keyed.update(zip(k["idx"].tolist(), k["key"].tolist()))
+            sketches.update((int(i), np.asarray(s, dtype=np.uint64)) for i, s in zip(k["idx"].tolist(), k["sketch"]))
         else:
             postings.append(unpack(blob))
-    groups = groups_from_keys(sorted(keyed.items()))
-    reps = [rep for rep, members in groups.items() for _ in members]
-    members = np.asarray([m for group in groups.values() for m in group], dtype=np.int32)
+    empty = np.zeros(0, dtype=np.uint64)
+    family = find_families([sketches.get(i, empty) for i in range(len(blocks))], order)
     if 0 in parts:
-        yield -1, ("groups", pack(rep=np.asarray(reps, np.int32), member=members))
+        yield -1, ("families", pack(family=family))
     if not postings:
         return
     h, d, p = _concat(postings, ("hash", "doc", "pos"))
-    if len(members):
-        keep = ~np.isin(d, members)
-        h, d, p = h[keep], d[keep], p[keep]
-    order = np.lexsort((d, h))
-    a, b, pa_, pb, frequent = anchors_from_postings(h[order], d[order], p[order], settings)
+    order_ = np.lexsort((d, h))
+    a, b, pa_, pb, frequent = anchors_from_postings(h[order_], d[order_], p[order_], settings, family)
     dest = np.minimum(blocks[a], blocks[b])
     for block in np.unique(dest).tolist():
         mask = dest == block
@@ -152,14 +148,14 @@ def anchor_blobs(records: Iterator, blocks: np.ndarray, settings) -> Iterator[tu
 def pair_blobs(records: Iterator, settings, width: int) -> Iterator[tuple[int, str, bytes]]:
     """Per block: `candidates.group_anchors` (pairs with >= min_anchors anchors, anchors
     sorted for chaining) as rows (block, "cands", kept anchor rows) and (block, "needed",
-    articles those pairs need); the exact groups pass through as (-1, "groups", ...)."""
+    articles those pairs need); the families pass through as (-1, "families", ...)."""
     from collections import defaultdict
 
     from ..reuse.candidates import group_anchors
 
     by_block: dict[int, list] = defaultdict(list)
     for block, (kind, blob) in records:
-        if kind == "groups":
+        if kind == "families":
             yield -1, kind, blob
         else:
             by_block[int(block)].append(unpack(blob))

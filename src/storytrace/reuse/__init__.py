@@ -1,7 +1,8 @@
 """Text reuse: which passages articles share, how they were edited, and who took from whom.
 
 Steps (each a pure function on plain values, callable per partition by the Spark engine):
-`fingerprint(index, text)` -> `candidate_pairs(fingerprints, settings)` (or the two halves
+`fingerprint(index, text)` -> `find_families(sketches, order)` (near-identical copies, see
+`family.py`) -> `candidate_pairs(fingerprints, settings, family)` (or the two halves
 `build_postings` / `anchors_from_postings`) -> `align_pair(fa, fb, pos_a, pos_b, frequent,
 settings)` -> `build_link(a, b, passages, outlets_present)`; `detect_reuse` runs them locally.
 """
@@ -15,9 +16,11 @@ from .candidates import (
            candidate_pairs,
            group_anchors,
 )
-from .detect import build_link, detect_reuse, original_share
+from .detect import ReuseLinks, build_link, detect_reuse, original_share, pair_link
+from .family import find_families
 from .fingerprint import Fingerprint, fingerprint
 from .settings import ReuseSettings
 
-__all__ = ["Candidates", "Fingerprint", "ReuseSettings", "align_pair", "anchors_from_postings", "build_link",
-           "build_postings", "candidate_pairs", "detect_reuse", "fingerprint", "group_anchors", "original_share"]
+__all__ = ["Candidates", "Fingerprint", "ReuseLinks", "ReuseSettings", "align_pair", "anchors_from_postings",
+           "build_link", "build_postings", "candidate_pairs", "detect_reuse", "find_families", "fingerprint",
+           "group_anchors", "original_share", "pair_link"]

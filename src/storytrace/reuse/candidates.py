@@ -1,8 +1,9 @@
 """Step 2: which article pairs to align, and where, from a posting index of n-grams.
 
 Every distinct n-gram of every article goes into one sorted posting array (numpy); an
-n-gram found in two to `max_doc_freq` articles yields an *anchor* (position in a,
-position in b) for each pair of those articles. Because n-grams are indexed at every
+n-gram found in two to `max_doc_freq` families (near-identical copies count once, see
+`family.py`) yields an *anchor* (position in a, position in b) for each pair of those
+families' articles, and one for each family member with its representative. Because n-grams are indexed at every
 position, a single paragraph copied into a long article gives a dense run of anchors even
 when the two documents are otherwise unrelated; whole-document MinHash/LSH would miss it.
 Why hand-written rather than datasketch's LSH: LSH answers "which documents are similar
@@ -24,7 +25,7 @@ class Candidates:
     """Candidate pairs (i < j, article indices) with their anchors, grouped per pair.
 
     Anchors of pair p are rows offsets[p]:offsets[p+1] of pos_a/pos_b/frequent, sorted by
-    pos_a. `frequent` marks n-grams found in at least `formula_min_docs` articles.
+    pos_a. `frequent` marks n-grams found in at least `formula_min` families (`family.thresholds`).
     """
 
     pairs: np.ndarray
@@ -54,25 +55,62 @@ def build_postings(fingerprints: list[Fingerprint]) -> tuple[np.ndarray, np.ndar
 
 
 def anchors_from_postings(hashes: np.ndarray, docs: np.ndarray, positions: np.ndarray,
-                          settings: ReuseSettings) -> tuple[np.ndarray, ...]:
-    """All (doc_a, doc_b, pos_a, pos_b, frequent) anchors of n-grams shared by 2..max_doc_freq articles."""
+                          settings: ReuseSettings, family: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """All (doc_a, doc_b, pos_a, pos_b, frequent) anchors, doc_a < doc_b, counting families.
+
+    `family[i]` is the representative of article i's family (`family.find_families`; None:
+    every article alone). Postings (sorted by hash, then doc) are reduced to one row per
+    (n-gram, family): the representative's when it has the n-gram, else the first member's.
+    Those rows give anchors between families for n-grams in 2..cap families, flagged
+    `frequent` from formula_min families on (`family.thresholds`). The other rows give
+    anchors between each member and its representative, for the n-grams they share: k - 1
+    pairs for a family of k, never k(k - 1)/2.
+    """
+    from .family import thresholds
+
     n = len(hashes)
+    z = np.zeros(0, dtype=np.int32)
+    empty = (z, z, z, z, z.astype(bool))
     if n == 0:
-        z = np.zeros(0, dtype=np.int32)
-        return z, z, z, z, z.astype(bool)
-    starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
-    sizes = np.diff(np.append(starts, n))
+        return empty
+    if family is None:
+        family = np.arange(int(docs.max()) + 1, dtype=np.int32)
+    formula_min, cap = thresholds(settings, int(len(np.unique(family))))
+    fam = family[docs]
+    is_rep = fam == docs
+    order = np.lexsort((docs, ~is_rep, fam, hashes))
+    h, d, p, f, r = hashes[order], docs[order], positions[order], fam[order], is_rep[order]
+    first = np.concatenate(([True], (h[1:] != h[:-1]) | (f[1:] != f[:-1])))
+    # one row per (n-gram, family), still in hash order: how many families hold each n-gram
+    ph = h[first]
+    starts = np.flatnonzero(np.concatenate(([True], ph[1:] != ph[:-1])))
+    sizes = np.diff(np.append(starts, len(ph)))
     parts: list[tuple[np.ndarray, ...]] = []
-    for size in np.unique(sizes[(sizes >= 2) & (sizes <= settings.max_doc_freq)]).tolist():
+    # member <-> representative anchors
+    group_first = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    inner = ~first & r[group_first]
+    if inner.any():
+        rows, reps = np.flatnonzero(inner), group_first[inner]
+        fams_of_hash = np.repeat(sizes, sizes)[np.cumsum(first) - 1][rows]
+        ok = fams_of_hash <= cap
+        rows, reps = rows[ok], reps[ok]
+        lo = np.minimum(d[rows], d[reps])
+        swap = d[rows] < d[reps]
+        parts.append((lo, np.maximum(d[rows], d[reps]), np.where(swap, p[rows], p[reps]),
+                      np.where(swap, p[reps], p[rows]), fams_of_hash[ok] >= formula_min))
+    # anchors between families (one row per family, sorted by hash then doc)
+    pd_, pp = d[first], p[first]
+    o2 = np.lexsort((pd_, ph))
+    pd_, pp = pd_[o2], pp[o2]
+    for size in np.unique(sizes[(sizes >= 2) & (sizes <= cap)]).tolist():
         group_starts = starts[sizes == size]
         rows = group_starts[:, None] + np.arange(size)[None, :]
         iu, ju = np.triu_indices(size, 1)
         left, right = rows[:, iu].ravel(), rows[:, ju].ravel()
-        frequent = np.full(len(left), size >= settings.formula_min_docs, dtype=bool)
-        parts.append((docs[left], docs[right], positions[left], positions[right], frequent))
+        frequent = np.full(len(left), size >= formula_min, dtype=bool)
+        parts.append((pd_[left], pd_[right], pp[left], pp[right], frequent))
     if not parts:
-        z = np.zeros(0, dtype=np.int32)
-        return z, z, z, z, z.astype(bool)
+        return empty
     return tuple(np.concatenate(cols) for cols in zip(*parts))
 
 
@@ -96,8 +134,9 @@ def group_anchors(doc_a: np.ndarray, doc_b: np.ndarray, pos_a: np.ndarray, pos_b
                       frequent=frequent[rows])
 
 
-def candidate_pairs(fingerprints: list[Fingerprint], settings: ReuseSettings) -> Candidates:
+def candidate_pairs(fingerprints: list[Fingerprint], settings: ReuseSettings,
+                    family: np.ndarray | None = None) -> Candidates:
     """Pairs sharing at least `min_anchors` n-grams, with their anchors sorted for chaining."""
-    anchors = anchors_from_postings(*build_postings(fingerprints), settings)
+    anchors = anchors_from_postings(*build_postings(fingerprints), settings, family)
     width = max((fp.index for fp in fingerprints), default=0) + 1
     return group_anchors(*anchors, settings, width)

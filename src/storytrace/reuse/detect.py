@@ -1,4 +1,4 @@
-"""The reuse step end to end: fingerprint -> candidates -> align -> classify -> direction.
+"""The reuse step end to end: fingerprint -> families -> candidates -> align -> classify -> direction.
 
 Each step is a pure function of plain values (see the sibling modules) so the Spark
 engine can run them per partition; this module only schedules them locally. Alignment of
@@ -8,16 +8,16 @@ being pickled; where processes cannot be started the same code runs in-process.
 """
 from __future__ import annotations
 
-from itertools import combinations, pairwise
+from itertools import pairwise
 
 import numpy as np
 
-from ..model import Article, Passage, ReuseLink
+from ..model import Article, Family, Passage, ReuseLink
 from .align import align_pair
 from .candidates import Candidates, candidate_pairs
 from .classify import classify, union_spans, visible_length
 from .direction import canonical, infer_direction
-from .exact import exact_groups, map_passages, swap, whole_passage
+from .family import article_sketch, build_families, find_families, priority
 from .fingerprint import Fingerprint, fingerprint
 from ..workers import NoProcesses, process_map
 from .settings import ReuseSettings
@@ -94,9 +94,38 @@ def build_link(a: Article, b: Article, passages: list[Passage], outlets_present:
                      passages=passages)
 
 
+class ReuseLinks(list):
+    """What `detect_reuse` returns: the links (a plain list of `ReuseLink`, as before) and,
+    as `families`, one `Family` record per family of near-identical copies."""
+
+    families: list[Family]
+
+    def __init__(self, links=(), families=None):
+        super().__init__(links)
+        self.families = list(families or [])
+
+
+def families_of(ordered: list[Article], fps: list[Fingerprint], settings: ReuseSettings) -> np.ndarray:
+    """family[i]: index of article i's representative (see `family.py`)."""
+    return find_families([article_sketch(fp, settings) for fp in fps], priority(ordered))
+
+
+def finish_links(ordered: list[Article], family: np.ndarray, found: dict,
+                 outlets_present: set[str], built: dict | None = None) -> ReuseLinks:
+    """Links in pair order (built here unless given in `built`) plus the family records."""
+    built = built or {}
+    links = [built[(i, j)] if (i, j) in built else build_link(ordered[i], ordered[j], found[(i, j)], outlets_present)
+             for i, j in sorted(found) if found[(i, j)]]
+    return ReuseLinks(links, build_families(ordered, family, links))
+
+
 def detect_reuse(articles: list[Article], *, settings: ReuseSettings | None = None,
-                 progress=None) -> list[ReuseLink]:
-    """Every related pair with its passages; deterministic whatever the input order."""
+                 progress=None) -> ReuseLinks:
+    """Every related pair with its passages; deterministic whatever the input order.
+
+    Near-identical copies form a family: each member is linked to the family's
+    representative only (k - 1 links for k copies), and pairs between other articles and
+    the family go through the representative; `.families` holds the family records."""
     settings = settings or ReuseSettings()
     by_id = {art.id: art for art in articles}
     ordered = [by_id[key] for key in sorted(by_id)]
@@ -104,34 +133,20 @@ def detect_reuse(articles: list[Article], *, settings: ReuseSettings | None = No
     fps = fingerprint_articles(ordered, settings)
     if advance:
         advance(len(ordered))
-    groups = exact_groups(fps, settings)
-    members = {m for group in groups.values() for m in group}
-    cands = candidate_pairs([fp for fp in fps if fp.index not in members], settings)
+    family = families_of(ordered, fps, settings)
+    cands = candidate_pairs(fps, settings, family)
     found = {tuple(int(x) for x in cands.pairs[p]): passages
              for p, passages in _align_all(fps, cands, settings, progress)}
-    found = _expand_exact(found, groups, fps, settings)
     outlets_present = {c for art in ordered if (c := canonical(art.outlet))}
-    return [build_link(ordered[i], ordered[j], found[(i, j)], outlets_present)
-            for i, j in sorted(found) if found[(i, j)]]
+    return finish_links(ordered, family, found, outlets_present)
 
 
-def _expand_exact(found: dict, groups: dict[int, list[int]], fps: list[Fingerprint],
-                  settings: ReuseSettings) -> dict:
-    """Add duplicate links inside each exact group and copy each representative's links to its members."""
-    out = dict(found)
-    for rep, group in groups.items():
-        family = [rep, *group]
-        for x, y in combinations(family, 2):
-            out[(min(x, y), max(x, y))] = whole_passage(fps[min(x, y)], fps[max(x, y)], settings)
-    for (i, j), passages in found.items():
-        for x in [i, *groups.get(i, [])]:
-            for y in [j, *groups.get(j, [])]:
-                if (x, y) == (i, j):
-                    continue
-                mapped = map_passages(passages, fps[i], fps[x], "a") if x != i else passages
-                mapped = map_passages(mapped, fps[j], fps[y], "b") if y != j else mapped
-                out[(x, y) if x < y else (y, x)] = mapped if x < y else swap(mapped)
-    return out
+def pair_link(a: Article, b: Article, settings: ReuseSettings | None = None) -> ReuseLink | None:
+    """The link two articles would have on their own (for a pair the stored links do not hold
+    directly, e.g. two members of one family: each is linked only to the representative)."""
+    settings = settings or ReuseSettings(workers=1)
+    links = detect_reuse([a, b], settings=settings)
+    return links[0] if links else None
 
 
 def original_share(articles: list[Article], links: list[ReuseLink]) -> dict[str, float]:

@@ -12,10 +12,17 @@ class ReuseSettings:
 
     shingle: tokens per n-gram (a token is one Han/Kana/Hangul character or one word of a
         space-separated script), so 5 means five Chinese characters or five words.
-    max_doc_freq: n-grams found in more articles than this are not used as anchors at all
-        (feed footers, bylines); they cannot link articles.
-    formula_min_docs: a passage whose anchors mostly occur in at least this many articles is
-        a stock phrase (formula): reported, but it does not count as reuse.
+    Frequencies count *families*, not articles: near-identical copies of one text (a wire
+    story and its reprints, see `family.py`) count once, so reprints never make each other
+    stock phrases, however many there are.
+    max_doc_freq: n-grams found in more families than this are not used as anchors at all
+        (feed footers, bylines); they cannot link articles. The floor of a cap that grows
+        with the formula threshold (`family.thresholds`).
+    formula_min_docs: a passage whose anchors mostly occur in at least
+        max(formula_min_docs, formula_share x families) unrelated families is a stock
+        phrase (formula): reported, but it does not count as reuse.
+    formula_share: the share of the collection's families above which an n-gram is common,
+        once the collection is big enough for it to exceed `formula_min_docs`.
     min_chars: shortest passage reported, in non-space characters.
     formula_max_chars: a passage this short is treated as a stock phrase even when the
         collection is too small for frequencies to say so. Off (0) by default because
@@ -32,6 +39,7 @@ class ReuseSettings:
     shingle: int = 5
     max_doc_freq: int = 60
     formula_min_docs: int = 8
+    formula_share: float = 0.001
     min_chars: int = 20
     formula_max_chars: int = 0
     min_anchors: int = 3

@@ -1,0 +1,233 @@
+"""Families of reprints: near-identical copies of one text, found before anything is counted.
+
+A wire story reprinted by 400 outlets is one text, not 400. Every later count treats it
+so: an n-gram's document frequency is the number of distinct *families* that contain it
+(`candidates.anchors_from_postings`), so a passage is a formula (stock phrase) only when
+it recurs across unrelated texts, and copies of one story never turn each other into
+stock phrases, however many there are.
+
+How a family is found, in time linear in the number of articles:
+
+* sketch: each article's bottom-k n-gram hashes (`SKETCH` smallest of its distinct 5-gram
+  hashes; `Fingerprint.hashes` is already sorted, so this is a slice). Two sketches
+  estimate the Jaccard similarity of the two n-gram sets (Broder's bottom-k estimator).
+* leaders: articles are visited in `priority` order (earliest trusted publication time,
+  then id). An article joins the leader it resembles most when the estimated Jaccard is at
+  least `FAMILY_JACCARD`; otherwise it becomes a leader itself. Candidate leaders are those
+  sharing sketch values with it (an inverted index over the leaders' sketches only, so a
+  family of 1,000 copies costs 1,000 look-ups of one leader, not 500,000 comparisons).
+
+The leader is the family's *representative*. Members are compared with it only, never
+with each other (k - 1 alignments, k - 1 links), and pair links between two members are
+derived on request (`detect.pair_link`). Everything here is a pure function of the
+sketches and the order, so the local and the Spark engine form the same families.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import datetime, timezone
+
+import numpy as np
+
+from ..model import Article
+from .direction import _time
+
+SKETCH = 64
+FAMILY_JACCARD = 0.5
+# A sketch value shared by more leaders than this is a stock n-gram: it says nothing about
+# which family an article belongs to (and would make the look-up quadratic).
+BUCKET_CAP = 32
+# Leaders compared exactly per article (the ones sharing most sketch values).
+MAX_TRIES = 4
+
+
+def sketch(hashes: np.ndarray, min_grams: int) -> np.ndarray:
+    """Bottom-k sketch of a sorted array of distinct n-gram hashes; empty when the text is too
+    short to be a family member (it then stays on its own)."""
+    if len(hashes) < min_grams:
+        return np.zeros(0, dtype=np.uint64)
+    return np.ascontiguousarray(hashes[:SKETCH], dtype=np.uint64)
+
+
+def sketch_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of two n-gram sets from their bottom-k sketches."""
+    if not len(a) or not len(b):
+        return 0.0
+    k = min(SKETCH, max(len(a), len(b)))
+    union = np.union1d(a, b)[:k]
+    both = np.intersect1d(a, b, assume_unique=True)
+    return float(np.isin(union, both, assume_unique=True).sum()) / len(union)
+
+
+def priority(articles: list[Article]) -> list[int]:
+    """Indices in the order families are formed: trusted earliest publication first, then id."""
+    far = datetime.max.replace(tzinfo=timezone.utc)
+
+    def key(i: int):
+        when = _time(articles[i])
+        return (when[0] if when else far, articles[i].id)
+    return sorted(range(len(articles)), key=key)
+
+
+def find_families(sketches: list[np.ndarray], order: list[int]) -> np.ndarray:
+    """family[i] = index of the representative of article i's family (i itself when alone)."""
+    family = np.arange(len(sketches), dtype=np.int32)
+    leaders_by_value: dict[int, list[int]] = {}
+    for i in order:
+        s = sketches[i]
+        if not len(s):
+            continue
+        counts: Counter[int] = Counter()
+        values = s.tolist()
+        for v in values:
+            leaders = leaders_by_value.get(v)
+            if leaders and len(leaders) <= BUCKET_CAP:
+                counts.update(leaders)
+        best, best_j = -1, -1.0
+        need = FAMILY_JACCARD * min(len(s), SKETCH) / 2
+        for leader, shared in counts.most_common(MAX_TRIES):
+            if shared < need:
+                break
+            j = sketch_jaccard(sketches[leader], s)
+            if j >= FAMILY_JACCARD and (j > best_j or (j == best_j and leader < best)):
+                best, best_j = leader, j
+        if best >= 0:
+            family[i] = best
+        else:
+            for v in values:
+                leaders_by_value.setdefault(v, []).append(i)
+    return family
+
+
+def thresholds(settings, n_families: int) -> tuple[int, int]:
+    """(formula_min, anchor_cap) in families, relative to the collection's size in families.
+
+    formula_min: an n-gram in at least this many unrelated families is common (stock):
+    max(formula_min_docs, formula_share x families). anchor_cap: n-grams in more families
+    are not anchors at all; it grows with formula_min so a formula is still seen and named.
+    """
+    formula_min = max(settings.formula_min_docs, math.ceil(settings.formula_share * n_families))
+    cap = max(settings.max_doc_freq, math.ceil(settings.max_doc_freq * formula_min / max(1, settings.formula_min_docs)))
+    return formula_min, cap
+
+
+def article_sketch(fp, settings) -> np.ndarray:
+    """The sketch of one fingerprinted article (empty below `min_chars` visible token characters)."""
+    if int((fp.ends - fp.starts).sum()) < settings.min_chars:
+        return np.zeros(0, dtype=np.uint64)
+    return sketch(fp.hashes, max(settings.min_anchors, 1))
+
+
+def family_id(representative: Article) -> str:
+    return f"family-{representative.id}"
+
+
+def _member_row(art: Article, role: str) -> dict:
+    return {"id": art.id, "outlet": art.outlet, "published": art.published, "role": role}
+
+
+def _source(members: list[Article], rep: Article) -> tuple[str | None, str]:
+    """The member the others copied, when a credit or the publication order says so."""
+    from .direction import _credits, canonical
+
+    for art in members:
+        outlet = canonical(art.outlet)
+        if not outlet:
+            continue
+        crediting = [m for m in members if m is not art and outlet in _credits(m)]
+        if crediting:
+            name = _credits(crediting[0])[outlet]
+            return art.id, (f"{len(crediting)} of the other {len(members) - 1} copies credit {name}, "
+                            f"the outlet of {art.id}")
+    from .direction import _order
+
+    if all(_order(rep, m) < 0 for m in members if m is not rep):
+        return rep.id, f"{rep.id} was published before every other copy ({rep.published})"
+    return None, "no credit to a member's outlet and no member published strictly first"
+
+
+def _common_credit(members: list[Article]) -> str | None:
+    from .direction import _credits, canonical
+
+    own = {canonical(m.outlet) for m in members}
+    shared = None
+    for m in members:
+        keys = set(_credits(m)) - own
+        shared = keys if shared is None else shared & keys
+    if not shared:
+        return None
+    key = sorted(shared)[0]
+    return _credits(members[0])[key]
+
+
+def build_families(ordered: list[Article], family: np.ndarray, links: list) -> list:
+    """One `Family` record per family of two or more, from the member-representative links
+    (which this also marks with the family id)."""
+    from ..model import Family
+    from .classify import union_spans, visible_length
+
+    groups: dict[int, list[int]] = {}
+    for i, rep in enumerate(family.tolist()):
+        if rep != i:
+            groups.setdefault(rep, []).append(i)
+    if not groups:
+        return []
+    index = {art.id: i for i, art in enumerate(ordered)}
+    to_rep: dict[int, object] = {}
+    for link in links:
+        i, j = index.get(link.a), index.get(link.b)
+        if i is None or j is None:
+            continue
+        if family[j] == i and j in groups.get(i, ()):
+            to_rep[j] = link
+        elif family[i] == j and i in groups.get(j, ()):
+            to_rep[i] = link
+    out = []
+    for rep_i in sorted(groups, key=lambda r: ordered[r].id):
+        rep = ordered[rep_i]
+        fid = family_id(rep)
+        rows = [_member_row(rep, "representative")]
+        arts = [rep]
+        for m in sorted(groups[rep_i], key=lambda x: ordered[x].id):
+            art = ordered[m]
+            arts.append(art)
+            row = _member_row(art, "reprint")
+            link = to_rep.get(m)
+            if link is not None:
+                link.family = fid
+                member_is_a = link.a == art.id
+                real = [p for p in link.passages if not p.formula] or link.passages
+                mine = [(p.a_start, p.a_end) if member_is_a else (p.b_start, p.b_end) for p in real]
+                theirs = [(p.b_start, p.b_end) if member_is_a else (p.a_start, p.a_end) for p in real]
+                kept = sum(visible_length(rep.text[s:e]) for s, e in union_spans(theirs))
+                own = sum(visible_length(art.text[s:e]) for s, e in union_spans(mine))
+                edits: dict[str, int] = {}
+                for p in real:
+                    for key, value in p.edits.items():
+                        if member_is_a and key in ("insertions", "deletions"):
+                            key = "deletions" if key == "insertions" else "insertions"
+                        edits[key] = edits.get(key, 0) + int(value)
+                row.update(kind=link.kind,
+                           coverage=link.a_coverage if member_is_a else link.b_coverage,
+                           representative_coverage=link.b_coverage if member_is_a else link.a_coverage,
+                           similarity=round(min(p.similarity for p in real), 4) if real else 0.0,
+                           edits=edits, kept=kept, cut=max(0, visible_length(rep.text) - kept),
+                           added=max(0, visible_length(art.text) - own),
+                           direction=_member_direction(link, member_is_a))
+            else:
+                row.update(kind=None)
+            rows.append(row)
+        source, evidence = _source(arts, rep)
+        out.append(Family(id=fid, representative=rep.id, members=rows, source=source,
+                          direction_evidence=evidence, common_source=_common_credit(arts)))
+    return out
+
+
+def _member_direction(link, member_is_a: bool) -> str:
+    """The link's direction seen from the pair (representative, member)."""
+    if link.direction == ("b->a" if member_is_a else "a->b"):
+        return "from representative"
+    if link.direction == ("a->b" if member_is_a else "b->a"):
+        return "to representative"
+    return link.direction
