@@ -108,6 +108,7 @@ def _outlet(fields: dict[str, Any], meta: dict[str, Any], page: dict[str, Any], 
     return (outlet_from_code(field_text(fields, "categories", "category", "tags", "outlet", "source"))
             or outlet_from_code(field_text(fields, "author"))
             or outlet_from_code(meta.get("outlet")) or meta.get("outlet")
+            or field_text(fields, "outlet")   # named by the writer (e.g. the app's Add form): kept as written
             or page.get("sitename") or outlet_from_url(url) or outlet_from_byline(paragraphs))
 
 

@@ -41,6 +41,20 @@ class PairView:
     b_segments: list[Segment] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def same(self) -> bool:
+        return self.a.id == self.b.id
+
+    @property
+    def source_side(self) -> str | None:
+        """'a' or 'b': the side the shared text came from, when the link says so ("a->b" in
+        the link's own order, whichever side each article is shown on); None otherwise."""
+        link = self.link
+        if link is None or link.direction not in ("a->b", "b->a"):
+            return None
+        source = link.a if link.direction == "a->b" else link.b
+        return "a" if source == self.a.id else "b"
+
 
 def passage_class(kind: str, passage: Passage, a_text: str, b_text: str) -> str:
     if kind == "translation":
@@ -101,7 +115,7 @@ def _segments(text: str, marks: list[tuple[int, int, int, str, list[tuple[int, i
 def build_pair(a: Article, b: Article, link: ReuseLink | None) -> PairView:
     """Segments for both sides; the link may name the articles in either order."""
     view = PairView(a, b, link)
-    if link is None or not link.passages:
+    if link is None or not link.passages or a.id == b.id:
         view.a_segments, view.b_segments = [Segment(a.text)], [Segment(b.text)]
         return view
     swapped = link.a != a.id
@@ -135,7 +149,7 @@ def pair_payload(view: PairView, event_id: str | None) -> dict:
                  CLASS_CODES[s.cls] * 2 + int(s.changed)] for s in segs]
 
     link = view.link
-    return {"a": view.a.id, "b": view.b.id, "event": event_id,
+    return {"a": view.a.id, "b": view.b.id, "event": event_id, "source": view.source_side,
             "kind": link.kind if link else None, "direction": link.direction if link else None,
             "common_source": link.common_source if link else None,
             "evidence": link.direction_evidence if link else "",

@@ -23,7 +23,7 @@ from markupsafe import Markup
 from ..store import Store
 from .compare import PASSAGE_CLASSES, PairView, build_pair, pair_payload
 from .svg import KIND_COLOURS, KIND_LABELS, LANGUAGE_COLOURS, OTHER_COLOUR, SEGMENT_COLOURS
-from .views import ReportData
+from .views import SORTS, ReportData, lang_tag, parse_when, sort_events
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -113,6 +113,10 @@ class StaticUrls:
     def compare_action(self) -> str:
         return "#adhoc"
 
+    @staticmethod
+    def source_label(path: str) -> str:
+        return path
+
 
 def environment() -> Environment:
     loaders = [FileSystemLoader(str(TEMPLATES)), FileSystemLoader(str(HERE.parent / "web" / "templates"))]
@@ -121,7 +125,8 @@ def environment() -> Environment:
     env.globals.update(anchor=anchor, safe_url=safe_url, when_label=when_label, kind_colours=KIND_COLOURS,
                        kind_labels=KIND_LABELS, language_colours=LANGUAGE_COLOURS,
                        other_colour=OTHER_COLOUR, segment_colours=SEGMENT_COLOURS,
-                       passage_classes=PASSAGE_CLASSES)
+                       passage_classes=PASSAGE_CLASSES, lang_tag=lang_tag, parse_when=parse_when,
+                       sorts=SORTS, count_text="")
     # Plain str, so autoescape quotes it for the attribute (Jinja's tojson leaves `"` raw).
     env.filters["json_attr"] = lambda value: json.dumps(value, ensure_ascii=False)
     env.filters["pct"] = lambda x: f"{round(100 * (x or 0))}%"
@@ -177,7 +182,8 @@ def render_report(store: Store) -> str:
     payload = {StaticUrls.pair_id(v.a.id, v.b.id): pair_payload(v, data.event_of.get(v.a.id)) for v in views}
     template = environment().get_template("report.html")
     return template.render(
-        data=data, urls=StaticUrls(data, prerendered_ids), pairs=prerendered, nonce=nonce, mode="static",
+        data=data, events=sort_events(data.events), urls=StaticUrls(data, prerendered_ids), pairs=prerendered,
+        nonce=nonce, mode="static",
         css=Markup(static_asset("report.css")), js=Markup(static_asset("report.js")),
         fold_json=script_json(fold_table()), pairs_json=script_json(payload), filters={},
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))

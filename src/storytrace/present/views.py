@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from ..model import Article, Event, InputError, ReuseLink
 from ..store import Store
+from .search import index_text
 from .svg import GraphEdge, GraphNode, TimelinePoint, reuse_graph_svg, segments_bar_svg, timeline_svg
 
 SOURCE_KINDS = ("duplicate", "reprint", "partial", "translation")
@@ -30,6 +31,16 @@ def parse_when(published: str | None) -> datetime | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return when.astimezone(timezone.utc)
+
+
+def lang_tag(article: Article | None) -> str:
+    """BCP 47 tag for a text's `lang` attribute: zh-Hans / zh-Hant for Chinese (screen readers
+    pick the voice, browsers the glyphs), the bare language otherwise, "" when unknown."""
+    if article is None or not article.language:
+        return ""
+    if article.language == "zh" and article.script in ("Hans", "Hant"):
+        return f"zh-{article.script}"
+    return article.language
 
 
 def _covered(spans: list[tuple[int, int]]) -> int:
@@ -75,6 +86,12 @@ class SourceRelation:
         total = self.kept + self.cut
         return round(100 * self.kept / total) if total else 0
 
+    @property
+    def compared(self) -> bool:
+        """True when the other article is not this one's source but a sibling (both took
+        from a source outside the collection, or the direction is a guess)."""
+        return self.via is not None
+
 
 @dataclass(slots=True)
 class Member:
@@ -97,6 +114,62 @@ class EventView:
     links: list[ReuseLink] = field(default_factory=list)
     cited: list[tuple[str, list[str]]] = field(default_factory=list)
     grouped: bool = True
+    entities: list[dict] = field(default_factory=list)
+
+    @cached_property
+    def title_lang(self) -> str:
+        """Language of the headline: the member whose title it is, else the first member."""
+        for m in self.members:
+            if m.article.title == self.title:
+                return lang_tag(m.article)
+        return lang_tag(self.members[0].article) if self.members else ""
+
+    @property
+    def happened(self) -> str | None:
+        """The event date, unless it is after the last publication (a date named in the text
+        that is a later plan, not when it happened); a day's slack for time zones."""
+        if not self.event_date:
+            return None
+        when = parse_when(self.event_date)
+        if when is not None and self.end is not None and when > self.end + timedelta(days=1):
+            return None
+        return self.event_date
+
+    @cached_property
+    def search_index(self) -> str:
+        """Folded title, member titles, merged entity names, and other-language place names."""
+        return index_text(self.title, self.entities, [m.article.title for m in self.members])
+
+    @property
+    def chart_label(self) -> str:
+        """Chart name unique to this event, for screen readers."""
+        return f"{self.title[:80]} ({self.size} articles, {len(self.outlets)} outlets)"
+
+    @property
+    def timeline_text(self) -> list[tuple[str, list[str]]]:
+        """The timeline as text: each outlet with its publication times, in order."""
+        rows: dict[str, list[str]] = {}
+        for m in self.members:
+            if m.when:
+                rows.setdefault(_outlet(m.article), []).append(m.when.strftime("%Y-%m-%d %H:%M UTC"))
+        return list(rows.items())
+
+    @property
+    def graph_text(self) -> list[str]:
+        """The reuse graph as sentences."""
+        nodes, edges = reuse_graph_parts(self)
+        names = {n.key: n.label + (" (not in the collection)" if n.absent else "") for n in nodes}
+        out = []
+        for e in edges:
+            src, dst = names.get(e.source, e.source), names.get(e.target, e.target)
+            what = KIND_WORDS.get(e.kind, e.kind)
+            if e.source == e.target:
+                out.append(f"within {src}: {what}, {e.label} of a later article")
+            elif e.directed:
+                out.append(f"{src} → {dst}: {what}, {e.label} of {dst}'s text")
+            else:
+                out.append(f"{src} ↔ {dst}: {what}, {e.label} shared (direction unknown)")
+        return out
 
     @property
     def size(self) -> int:
@@ -115,11 +188,11 @@ class EventView:
 
     @property
     def timeline_compact(self):
-        return timeline_svg(self._points(), compact=True)
+        return timeline_svg(self._points(), compact=True, label="When each outlet published: " + self.chart_label)
 
     @property
     def timeline(self):
-        return timeline_svg(self._points())
+        return timeline_svg(self._points(), label="When each outlet published: " + self.chart_label)
 
     @cached_property
     def article(self) -> dict[str, Article]:
@@ -138,8 +211,18 @@ def _outlet(article: Article) -> str:
     return article.outlet or "unknown outlet"
 
 
+KIND_WORDS = {"duplicate": "duplicate", "reprint": "reprint", "partial": "partial reuse",
+              "formula": "stock phrases", "translation": "translation", "common-source": "from this common source"}
+
+
 def reuse_graph(ev: EventView):
-    """Outlet-level graph: the highest share per (source, copier, kind), absent sources first."""
+    nodes, edges = reuse_graph_parts(ev)
+    return reuse_graph_svg(nodes, edges, label="Who reused whose text: " + ev.chart_label) if edges else None
+
+
+def reuse_graph_parts(ev: EventView) -> tuple[list[GraphNode], list[GraphEdge]]:
+    """Outlet-level graph: the highest share per (source, copier, kind), absent sources first;
+    reuse between two articles of one outlet is a loop on that outlet."""
     by_id = {m.article.id: m.article for m in ev.members}
     outlets = list(dict.fromkeys(_outlet(m.article) for m in ev.members))
     best: dict[tuple[str, str, str, bool], float] = {}
@@ -167,11 +250,12 @@ def reuse_graph(ev: EventView):
         else:
             add(_outlet(a), _outlet(b), link.kind, max(link.a_coverage, link.b_coverage), directed=False)
     counts = Counter(_outlet(m.article) for m in ev.members)
-    nodes = [GraphNode("source:" + n, n, absent=True) for n in absent]
+    # An agency that is also a member outlet: its node says the shared text is another version.
+    nodes = [GraphNode("source:" + n, n, absent=True, also_member=n in counts) for n in absent]
     nodes += [GraphNode(o, o, count=counts[o]) for o in outlets]
     edges = [GraphEdge(src, dst, kind, f"{round(100 * share)}%", directed)
              for (src, dst, kind, directed), share in best.items()]
-    return reuse_graph_svg(nodes, edges) if edges else None
+    return nodes, edges
 
 
 def source_relation(article: Article, links: list[ReuseLink], by_id: dict[str, Article],
@@ -254,7 +338,7 @@ class ReportData:
         return EventView(ev.id, ev.title or (arts[0].title if arts else ev.id), members, languages,
                          list(dict.fromkeys(_outlet(a) for a in arts)), first, times[-1] if times else None,
                          ev.event_date, links, sorted(cited.items(), key=lambda kv: -len(kv[1])),
-                         grouped=not ev.id.startswith("article-"))
+                         grouped=not ev.id.startswith("article-"), entities=list(ev.entities or []))
 
     def link_between(self, a: str, b: str) -> ReuseLink | None:
         """The most informative link between two articles (text reuse before translation)."""
@@ -269,3 +353,24 @@ class ReportData:
     @property
     def outlets(self) -> list[str]:
         return sorted({_outlet(a) for a in self.articles.values()})
+
+
+def _day(ev: EventView) -> str:
+    return ev.end.strftime("%Y-%m-%d") if ev.end else ""
+
+
+# name -> (label, key); every key sorts descending. "day" is the default: the newest day
+# first and, within a day, the largest stories, so the page opens on the day's big stories.
+SORTS = {
+    "day": ("largest stories of each day, newest day first",
+            lambda ev: (_day(ev), ev.size, len(ev.outlets), ev.end or _MIN, ev.id)),
+    "size": ("most articles", lambda ev: (ev.size, len(ev.outlets), ev.end or _MIN, ev.id)),
+    "outlets": ("most outlets", lambda ev: (len(ev.outlets), ev.size, ev.end or _MIN, ev.id)),
+    "languages": ("most languages", lambda ev: (len(ev.languages), ev.size, ev.end or _MIN, ev.id)),
+    "newest": ("newest first", lambda ev: (ev.end or _MIN, ev.id)),
+}
+_MIN = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def sort_events(events: list[EventView], how: str = "day") -> list[EventView]:
+    return sorted(events, key=SORTS.get(how, SORTS["day"])[1], reverse=True)

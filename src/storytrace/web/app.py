@@ -5,10 +5,12 @@ Safety with untrusted articles: pages come from the report's autoescaped templat
 Content-Security-Policy allows only our own /static/report.js (no inline script at all);
 the only files served are the two static assets named in `STATIC_FILES` (uploads are
 never served back), so no URL reaches another file. POSTs from other sites are refused
-(Origin check) and only expected Host headers are answered (DNS rebinding).
+(`cross_site`: Fetch Metadata first, the Origin header for browsers that send no
+`Sec-Fetch-Site`) and only expected Host headers are answered (DNS rebinding).
 """
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -19,7 +21,8 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from ..present.compare import build_pair
 from ..present.report import STATIC, anchor, environment
-from ..present.views import ReportData
+from ..present.search import matches, query_forms
+from ..present.views import SORTS, ReportData, sort_events
 from ..store import Store
 from .api import build_router
 from .jobs import AnalysisJob
@@ -34,11 +37,31 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 
+def cross_site(headers) -> str | None:
+    """Why a state-changing request must be refused as cross-site, or None when it may go on.
+
+    Browsers mark every request with `Sec-Fetch-Site`: the app's own forms send `same-origin`
+    and a typed URL or bookmark `none`; anything else (`same-site`: another port of this host,
+    `cross-site`) comes from another page. Browsers too old for Fetch Metadata still send
+    `Origin` on cross-origin POSTs, so a foreign or opaque (`null`) Origin is refused without it.
+    Clients that are not browsers (curl, scripts) send neither and are let through: they
+    cannot carry a visitor's session into this local app anyway.
+    """
+    site = headers.get("sec-fetch-site")
+    if site is not None:
+        return None if site in ("same-origin", "none") else f"Sec-Fetch-Site: {site}"
+    origin = headers.get("origin")
+    if origin is not None and origin.split("://", 1)[-1] != headers.get("host"):
+        return f"Origin: {origin}"
+    return None
+
+
 class WebUrls:
     front = "/"
 
-    def __init__(self, data: ReportData):
+    def __init__(self, data: ReportData, uploads: Path | None = None):
         self._event_of = data.event_of
+        self._uploads = (str(uploads), str(uploads.resolve())) if uploads else ()
 
     def event(self, event_id: str) -> str:
         return "/events/" + quote(event_id, safe="")
@@ -60,6 +83,11 @@ class WebUrls:
     def compare_action(self) -> str:
         return "/compare"
 
+    def source_label(self, path: str) -> str:
+        """Where an article came from, without the server's own folders: files added through
+        the app are just that."""
+        return "" if any(path.startswith(prefix) for prefix in self._uploads) else path
+
 
 class _Snapshot:
     """ReportData rebuilt only when the database changed (SQLite's data_version says so)."""
@@ -79,10 +107,16 @@ class _Snapshot:
 
 
 def _filter_events(data: ReportData, store: Store, f: dict[str, str]):
+    """Events passing the front page's filters, in the chosen order."""
     events = data.events
     if f.get("q"):
-        hits = set(store.search_articles(f["q"], limit=100000))
-        events = [ev for ev in events if any(m.article.id in hits for m in ev.members)]
+        # Any script or language: the folded query and, for a place, its other names, in
+        # article texts and titles (the store's folded search) and in each event's title and
+        # merged entity names.
+        forms = query_forms(f["q"])
+        hits = {i for form in forms for i in store.search_articles(form, limit=100000)}
+        events = [ev for ev in events if matches(ev.search_index, forms)
+                  or any(m.article.id in hits for m in ev.members)]
     if f.get("lang"):
         events = [ev for ev in events if f["lang"] in ev.languages]
     if f.get("outlet"):
@@ -93,7 +127,12 @@ def _filter_events(data: ReportData, store: Store, f: dict[str, str]):
         events = [ev for ev in events if ev.start and ev.start.strftime("%Y-%m-%d") <= f["to"]]
     if f.get("multi"):
         events = [ev for ev in events if ev.size > 1]
-    return events
+    return sort_events(events, f.get("sort") or "day")
+
+
+FILTERS = ("q", "lang", "outlet", "from", "to", "multi", "sort")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_UPLOAD_NAME = re.compile(r"^[0-9a-f]{24}$")
 
 
 PAGE_SIZE = 100   # events per front page: a store of thousands of events stays quick to open
@@ -110,7 +149,9 @@ def _pager(events: list, filters: dict[str, str], wanted: str, size: int):
         return "/?" + urlencode({**{k: v for k, v in filters.items() if v}, "page": n})
 
     pager = {"page": page, "pages": pages, "total": len(events), "first": (page - 1) * size + 1,
-             "prev": url(page - 1) if page > 1 else None, "next": url(page + 1) if page < pages else None}
+             "prev": url(page - 1) if page > 1 else None, "next": url(page + 1) if page < pages else None,
+             "filtered": any(v for k, v in filters.items() if k != "sort"),
+             "articles": sum(ev.size for ev in events)}
     return events[(page - 1) * size: page * size], pager
 
 
@@ -123,17 +164,21 @@ def create_app(store_path: str | Path, upload_dir: str | Path | None = None, *,
     snapshot = _Snapshot(store)
     job = AnalysisJob(store_path)
     env = environment()
+    # max_body_size: every request body is counted as it streams in, chunked ones included,
+    # and refused with 413 the moment it passes the cap (Starlette's RequestBodyLimitMiddleware).
     app = FastAPI(title="storytrace", version="0.1.0", docs_url=None, redoc_url=None,
-                  description="Articles, events and text reuse found by storytrace.")
+                  description="Articles, events and text reuse found by storytrace.",
+                  max_body_size=MAX_REQUEST_BYTES)
     app.state.store, app.state.job, app.state.uploads = store, job, uploads
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or LOCAL_HOSTS)
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
         if request.method not in ("GET", "HEAD", "OPTIONS"):
-            origin = request.headers.get("origin")
-            if origin and origin.split("://", 1)[-1] != request.headers.get("host"):
-                return PlainTextResponse("cross-site request refused", status_code=403)
+            refused = cross_site(request.headers)
+            if refused:
+                return PlainTextResponse(f"cross-site request refused ({refused}): post from the app's own pages",
+                                         status_code=403)
             length = request.headers.get("content-length", "0")
             if not length.isdigit() or int(length) > MAX_REQUEST_BYTES:
                 return PlainTextResponse(f"request larger than {MAX_REQUEST_BYTES // 2**20} MB refused",
@@ -141,24 +186,30 @@ def create_app(store_path: str | Path, upload_dir: str | Path | None = None, *,
         response = await call_next(request)
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
         return response
 
     def page(name: str, **context) -> HTMLResponse:
         data = snapshot()
-        html = env.get_template(name).render(data=data, urls=WebUrls(data), mode="web",
+        html = env.get_template(name).render(data=data, urls=WebUrls(data, uploads), mode="web",
                                              job=job.snapshot(), **context)
         return HTMLResponse(html)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def front(request: Request):
-        filters = {k: request.query_params.get(k, "").strip()
-                   for k in ("q", "lang", "outlet", "from", "to", "multi")}
+        filters = {k: request.query_params.get(k, "").strip() for k in FILTERS}
+        for key in ("from", "to"):     # a half-typed date (0002-11-2) filters nothing
+            if filters[key] and not _DATE.match(filters[key]):
+                filters[key] = ""
+        if filters["sort"] not in SORTS:
+            filters["sort"] = ""
         data = snapshot()
         shown, pager = _pager(_filter_events(data, store, filters), filters,
                               request.query_params.get("page", "1"), page_size)
-        return page("web_front.html", events=shown, filters=filters, pager=pager)
+        count = (f"{pager['total']} of {len(data.events)} events" if pager["filtered"]
+                 else f"{pager['total']} events")
+        return page("web_front.html", events=shown, filters=filters, pager=pager, count_text=count)
 
     @app.get("/events/{event_id}", response_class=HTMLResponse, include_in_schema=False)
     def event(event_id: str):
@@ -172,12 +223,27 @@ def create_app(store_path: str | Path, upload_dir: str | Path | None = None, *,
         data = snapshot()
         if a not in data.articles or b not in data.articles:
             raise HTTPException(404, "no such article")
-        pv = build_pair(data.articles[a], data.articles[b], data.link_between(a, b))
+        pv = build_pair(data.articles[a], data.articles[b], data.link_between(a, b) if a != b else None)
         return page("web_pair.html", pv=pv, pid=WebUrls.pair_id(a, b), event_id=data.event_of.get(a))
 
+    def _added_articles(data: ReportData, names: str) -> list:
+        """Articles read from the uploads named (generated names) in `names`, with their events."""
+        wanted = {n for n in names.split(",") if _UPLOAD_NAME.match(n)}
+        if not wanted:
+            return []
+        found = []
+        for art in data.articles.values():
+            stem = Path(art.source_path.split("!", 1)[0].split("#", 1)[0]).name.split(".", 1)[0]
+            if stem in wanted:
+                event_id = data.event_of.get(art.id)
+                found.append((art, data.event_by_id.get(event_id) if event_id else None))
+        return found
+
     @app.get("/add", response_class=HTMLResponse, include_in_schema=False)
-    def add_form(error: str = "", added: int = 0):
-        return page("web_add.html", error=error, added=added)
+    def add_form(error: str = "", added: int = 0, files: str = ""):
+        data = snapshot()
+        return page("web_add.html", error=error, added=added, files=files,
+                    added_articles=_added_articles(data, files))
 
     def _redirect_add(**params) -> RedirectResponse:
         return RedirectResponse("/add" + ("?" + urlencode(params) if params else ""), status_code=303)
@@ -198,7 +264,7 @@ def create_app(store_path: str | Path, upload_dir: str | Path | None = None, *,
             return _redirect_add(error=str(exc))
         if not job.start(saved):
             return _redirect_add(error="an analysis is already running; add the files again when it ends")
-        return _redirect_add(added=len(saved))
+        return _redirect_add(added=len(saved), files=",".join(Path(p).name.split(".", 1)[0] for p in saved))
 
     @app.post("/add/text", include_in_schema=False)
     def add_text(text: str = Form(...), title: str = Form(""), outlet: str = Form(""),
@@ -209,11 +275,12 @@ def create_app(store_path: str | Path, upload_dir: str | Path | None = None, *,
             return _redirect_add(error=str(exc))
         if not job.start([str(path)]):
             return _redirect_add(error="an analysis is already running; paste again when it ends")
-        return _redirect_add(added=1)
+        return _redirect_add(added=1, files=Path(path).name.split(".", 1)[0])
 
     @app.post("/analyze", include_in_schema=False)
     def reanalyze():
-        job.start()
+        if not job.start():
+            return _redirect_add(error="an analysis is already running; wait for it to end")
         return _redirect_add()
 
     @app.get("/static/{name}", include_in_schema=False)

@@ -28,7 +28,8 @@
   function buildSearchIndex() {
     searchIndex = new Map();
     document.querySelectorAll("section.event-page").forEach(function (sec) {
-      var parts = [sec.querySelector(".event-title") ? sec.querySelector(".event-title").textContent : ""];
+      var parts = [sec.querySelector(".event-title") ? sec.querySelector(".event-title").textContent : "",
+                   sec.getAttribute("data-names") || ""];
       sec.querySelectorAll(".article-title, .fulltext").forEach(function (n) { parts.push(n.textContent); });
       searchIndex.set(sec.getAttribute("data-event"), fold(parts.join("\n")));
     });
@@ -55,6 +56,29 @@
     document.getElementById("count").textContent = shown + " of " + rows.length + " events";
     var none = document.getElementById("no-results");
     if (none) none.hidden = shown > 0;
+    sortRows(form.sort ? form.sort.value : "day");
+  }
+  function sortRows(how) {
+    /* Same orders as storytrace.present.views.SORTS, from the rows' data attributes. */
+    var list = document.getElementById("all-events");
+    if (!list) return;
+    function key(row) {
+      var size = Number(row.dataset.size), outlets = JSON.parse(row.dataset.outlets).length;
+      var langs = row.dataset.langs ? row.dataset.langs.split(" ").length : 0, time = row.dataset.time || "";
+      if (how === "size") return [size, outlets, time];
+      if (how === "outlets") return [outlets, size, time];
+      if (how === "languages") return [langs, size, time];
+      if (how === "newest") return [time];
+      return [row.dataset.end || "", size, outlets, time];
+    }
+    var rows = Array.from(list.children), keys = new Map();
+    rows.forEach(function (r) { keys.set(r, key(r)); });
+    rows.sort(function (x, y) {
+      var a = keys.get(x), b = keys.get(y);
+      for (var i = 0; i < a.length; i++) { if (a[i] < b[i]) return 1; if (a[i] > b[i]) return -1; }
+      return 0;
+    });
+    rows.forEach(function (r) { list.appendChild(r); });
   }
   var filterForm = document.getElementById("filters");
   if (filterForm && mode === "static") {
@@ -64,8 +88,17 @@
     filterForm.addEventListener("submit", function (e) { e.preventDefault(); applyFilters(); });
     applyFilters();
   } else if (filterForm) {
-    filterForm.querySelectorAll("select, input[type=checkbox], input[type=date]").forEach(function (el) {
+    /* Lists and the check box apply at once. A date applies when the person leaves the field
+       (or presses Enter / Apply): while typing, Chromium reports every partial year
+       (0002-11-23) as a change, so submitting on change would reload mid-typing. */
+    filterForm.querySelectorAll("select, input[type=checkbox]").forEach(function (el) {
       el.addEventListener("change", function () { filterForm.submit(); });
+    });
+    filterForm.querySelectorAll("input[type=date]").forEach(function (el) {
+      var initial = el.value;
+      el.addEventListener("blur", function () {
+        if (el.value !== initial && (el.value === "" || /^[1-9]\d{3}-\d\d-\d\d$/.test(el.value))) filterForm.submit();
+      });
     });
   }
 
@@ -79,6 +112,7 @@
   function articleOf(id) {
     var d = document.querySelector('details.article[data-article="' + CSS.escape(id) + '"]');
     return d && { title: d.querySelector(".article-title").textContent, meta: d.querySelector(".meta").textContent,
+                  outlet: d.getAttribute("data-outlet"),
                   text: d.querySelector(".fulltext").textContent, lang: d.querySelector(".fulltext").getAttribute("lang") };
   }
   function el(tag, cls, text) {
@@ -89,7 +123,9 @@
   }
   function column(art, segs, side, other, pid) {
     var col = el("div", "col"); col.dataset.side = side;
-    var head = el("header"); head.appendChild(el("h3", "article-title", art.title)); head.appendChild(el("p", "meta", art.meta));
+    var head = el("header"), h = el("h2", "article-title", art.title);
+    if (art.lang) h.lang = art.lang;
+    head.appendChild(h); head.appendChild(el("p", "meta", art.meta));
     var body = el("div", "text"); if (art.lang) body.lang = art.lang;
     var chars = Array.from(art.text), pos = 0, seen = {};
     var total = segs.reduce(function (n, s) { return n + s[0]; }, 0);
@@ -117,17 +153,19 @@
     var crumbs = el("p", "crumbs");
     if (data.event) { var back = el("a", "", "← Event"); back.href = "#event-" + data.event.replace(/[^A-Za-z0-9_-]/g, "_"); crumbs.appendChild(back); crumbs.appendChild(document.createTextNode(" · ")); }
     var all = el("a", "", "All events"); all.href = "#front"; crumbs.appendChild(all);
-    sec.appendChild(crumbs); sec.appendChild(el("h2", "", "Side by side"));
+    var outletOf = function (art) { return art.outlet || "unknown outlet"; };
+    sec.appendChild(crumbs); sec.appendChild(el("h1", "", "Side by side: " + outletOf(a) + " and " + outletOf(b)));
     var meta = el("p", "meta");
     if (data.kind) {
       meta.appendChild(el("span", "kind kind-" + data.kind, data.kind));
       var words = " · " + data.passages + " shared passage" + (data.passages === 1 ? "" : "s");
       Object.keys(data.counts).forEach(function (k) { words += " · " + data.counts[k] + " " + k; });
       if (data.direction === "common-source") words += " · both from a common source" + (data.common_source ? ": " + data.common_source + " (not in the collection)" : "");
-      else if (data.direction === "a->b" || data.direction === "b->a") words += " · left is the source";
+      else if (data.source) words += " · the source is " + outletOf(data.source === "a" ? a : b) + " (" + (data.source === "a" ? "left" : "right") + ")";
       else words += " · direction unknown";
       if (data.evidence) words += " · " + data.evidence;
       meta.appendChild(document.createTextNode(words));
+    } else if (data.a === data.b) { meta.textContent = "This is the same article on both sides: pick two different articles to compare.";
     } else { meta.textContent = "No shared passages were found between these two articles."; }
     sec.appendChild(meta);
     var legend = document.getElementById("legend-passages");
@@ -256,6 +294,7 @@
         .then(function (s) {
           label.textContent = s.message || s.state;
           bar.hidden = s.state !== "running";
+          document.querySelectorAll("button.needs-idle").forEach(function (b) { b.disabled = s.state === "running" || s.state === "queued"; });
           if (s.total) { bar.max = s.total; bar.value = s.done; } else { bar.removeAttribute("value"); }
           if (s.state === "running" || s.state === "queued") setTimeout(poll, 700);
           else if (s.state === "done" && progress.dataset.reload) location.reload();

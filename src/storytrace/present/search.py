@@ -1,0 +1,92 @@
+"""Search across scripts and languages: "Ukraine" finds 烏克蘭, 乌克兰 and Ukraina.
+
+Two parts. Folding (storytrace.textfold: OpenCC Traditional → Simplified, width, case) makes
+烏克蘭 and 乌克兰 one string. Names of countries and regions in several languages come
+from the Unicode CLDR tables shipped with Babel (a well-kept library, no download), so a
+query that names a place in one language also looks for its other names, and an event whose
+title or entities name a place is also indexed under the place's other names. Each event's
+entities are already merged across scripts by the events step (习近平 / 習近平 / Tập Cận
+Bình); their names and aliases are indexed too.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ..textfold import search_key
+
+# Languages whose place names are looked up (CLDR locales); Chinese in both scripts.
+LOCALES = ("en", "zh_Hans", "zh_Hant", "zh_Hant_HK", "vi", "fr", "de", "es", "ja", "ko", "ru")
+_SKIP_CODES = {"ZZ", "XA", "XB", "QO"}      # "Unknown region" and pseudo-regions
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _key(text: str) -> str:
+    return " ".join(search_key(text).split())
+
+
+@lru_cache(maxsize=1)
+def place_names() -> dict[str, tuple[str, ...]]:
+    """Folded name → every name of the same place (all locales, as written)."""
+    try:
+        from babel import Locale
+    except ImportError:   # Babel comes with the install; without it search stays per script
+        return {}
+    by_code: dict[str, list[str]] = {}
+    for name in LOCALES:
+        try:
+            territories = Locale.parse(name).territories
+        except Exception:  # noqa: BLE001 - a locale missing from this Babel build is skipped
+            continue
+        for code, label in territories.items():
+            if code in _SKIP_CODES or not label:
+                continue
+            forms = by_code.setdefault(code, [])
+            if label not in forms:
+                forms.append(label)
+    table: dict[str, tuple[str, ...]] = {}
+    for forms in by_code.values():
+        for form in forms:
+            key = _key(form)
+            if len(key) >= (2 if _HAN.search(key) else 3):
+                table[key] = tuple(dict.fromkeys(table.get(key, ()) + tuple(forms)))
+    return table
+
+
+@lru_cache(maxsize=1)
+def _place_pattern() -> re.Pattern | None:
+    """One regex finding any place name in folded text; Latin names only as whole words."""
+    names = sorted(place_names(), key=len, reverse=True)
+    if not names:
+        return None
+    parts = [re.escape(n) if _HAN.search(n) else r"(?<!\w)" + re.escape(n) + r"(?!\w)" for n in names]
+    return re.compile("|".join(parts))
+
+
+def query_forms(query: str) -> list[str]:
+    """The folded query plus, when it names a place, that place's names in other languages."""
+    key = _key(query)
+    if not key:
+        return []
+    forms = [key] + [_key(f) for f in place_names().get(key, ())]
+    return list(dict.fromkeys(forms))
+
+
+def index_text(title: str, entities: list[dict], extra: list[str] = ()) -> str:
+    """Folded search text of an event: its title, member titles, entity names and aliases,
+    and the other-language names of every place these name."""
+    names = [title, *extra]
+    for ent in entities or []:
+        names.append(str(ent.get("name", "")))
+        names.extend(str(a) for a in ent.get("aliases", []) or [])
+    text = "\n".join(_key(n) for n in names if n)
+    pattern = _place_pattern()
+    if pattern is not None:
+        found = dict.fromkeys(m.group(0) for m in pattern.finditer(text))
+        more = [_key(f) for name in found for f in place_names().get(name, ())]
+        text += "\n" + "\n".join(dict.fromkeys(more))
+    return text
+
+
+def matches(index: str, forms: list[str]) -> bool:
+    return any(f in index for f in forms)
