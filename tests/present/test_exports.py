@@ -15,7 +15,7 @@ def _lines(path):
 
 def test_jsonl_outputs_round_trip(sample_store, sample, tmp_path):
     paths = write_jsonl_outputs(sample_store, tmp_path / "out")
-    assert [p.name for p in paths] == ["articles.jsonl", "events.jsonl", "reuse.jsonl"]
+    assert [p.name for p in paths] == ["articles.jsonl", "events.jsonl", "reuse.jsonl", "families.jsonl"]
     articles = _lines(paths[0])
     assert len(articles) == 6
     by_id = {a["id"]: a for a in articles}
@@ -31,7 +31,7 @@ def test_jsonl_outputs_round_trip(sample_store, sample, tmp_path):
 
 def test_parquet_reads_back_with_types(sample_store, sample, tmp_path):
     paths = export(sample_store, tmp_path, "parquet")
-    assert sorted(p.name for p in paths) == ["articles.parquet", "events.parquet",
+    assert sorted(p.name for p in paths) == ["articles.parquet", "events.parquet", "families.parquet",
                                              "passages.parquet", "reuse.parquet"]
     arts = pq.read_table(tmp_path / "articles.parquet")
     assert arts.column_names == ARTICLE_COLUMNS

@@ -1,4 +1,4 @@
-"""Exports: articles, events and reuse as JSON Lines, Parquet and CSV (columns in docs/exports.md).
+"""Exports: articles, events, reuse and families as JSON Lines, Parquet and CSV (columns in docs/exports.md).
 
 Why three shapes of the same rows: JSON Lines keeps the records whole (passages nested,
 `ReuseLink.from_dict` reads a line back), Parquet keeps types and lists for pandas/R, and
@@ -30,7 +30,11 @@ EVENT_COLUMNS = [
 ]
 REUSE_COLUMNS = [
     "a", "b", "kind", "a_coverage", "b_coverage", "direction", "direction_evidence",
-    "common_source", "passages", "shared_chars_a", "shared_chars_b",
+    "common_source", "passages", "shared_chars_a", "shared_chars_b", "family",
+]
+FAMILY_COLUMNS = [
+    "id", "representative", "size", "members", "source", "direction_evidence", "common_source",
+    "member_records",
 ]
 PASSAGE_COLUMNS = [
     "a", "b", "kind", "index", "a_start", "a_end", "b_start", "b_end", "similarity", "formula",
@@ -70,6 +74,7 @@ class _Snapshot:
     def __init__(self, store: Store):
         self.articles = store.articles()
         self.links = store.reuse_links()
+        self.families = store.families()
         self.events = store.events()
         self.event_of = {a: ev.id for ev in self.events for a in ev.articles}
         self.text = {a.id: a.text for a in self.articles}
@@ -103,6 +108,12 @@ class _Snapshot:
             row["shared_chars_b"] = sum(p.b_end - p.b_start for p in link.passages)
             yield {c: row.get(c) for c in REUSE_COLUMNS}
 
+    def family_rows(self) -> Iterable[dict[str, Any]]:
+        for fam in self.families:
+            row = fam.to_dict()
+            row.update(size=len(fam.members), members=fam.member_ids, member_records=fam.members)
+            yield {c: row.get(c) for c in FAMILY_COLUMNS}
+
     def passage_rows(self) -> Iterable[dict[str, Any]]:
         for link in self.links:
             a_text, b_text = self.text.get(link.a, ""), self.text.get(link.b, "")
@@ -119,11 +130,13 @@ class _Snapshot:
             "events": (EVENT_COLUMNS, list(self.event_rows())),
             "reuse": (REUSE_COLUMNS, list(self.reuse_rows())),
             "passages": (PASSAGE_COLUMNS, list(self.passage_rows())),
+            "families": (FAMILY_COLUMNS, list(self.family_rows())),
         }
 
 
 def write_jsonl_outputs(store: Store, out_dir: str | Path) -> list[Path]:
-    """articles.jsonl (+ event, original_share), events.jsonl, reuse.jsonl (passages nested)."""
+    """articles.jsonl (+ event, original_share), events.jsonl, reuse.jsonl (passages nested),
+    families.jsonl (one record per family of near-identical copies)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     snap = _Snapshot(store)
@@ -131,6 +144,7 @@ def write_jsonl_outputs(store: Store, out_dir: str | Path) -> list[Path]:
         _write_jsonl(out / "articles.jsonl", snap.article_records()),
         _write_jsonl(out / "events.jsonl", (ev.to_dict() for ev in snap.events)),
         _write_jsonl(out / "reuse.jsonl", (link.to_dict() for link in snap.links)),
+        _write_jsonl(out / "families.jsonl", (fam.to_dict() for fam in snap.families)),
     ]
 
 
@@ -164,7 +178,7 @@ def _arrow_value(column: str, value: Any) -> Any:
     return value
 
 
-_LIST_COLUMNS = {"cited_sources", "languages", "outlets", "articles"}
+_LIST_COLUMNS = {"cited_sources", "languages", "outlets", "articles", "members"}
 _FLOAT_COLUMNS = {"original_share", "confidence", "a_coverage", "b_coverage", "similarity"}
 _INT_COLUMNS = {"chars", "size", "passages", "shared_chars_a", "shared_chars_b", "index",
                 "a_start", "a_end", "b_start", "b_end"}
