@@ -1,16 +1,35 @@
 """One background job at a time: ingest uploaded files (if any), then re-run the analysis.
 
-Why a plain thread and not a task queue: the app serves one person on one machine, the
-work is one pipeline call, and the store's WAL mode lets pages keep reading while the job
-writes. The job opens its own Store (own SQLite connection).
+The job runs in a process of its own (`python -m storytrace.web.jobs`), not in a thread of
+the server: the analysis is CPU-bound Python, and in a thread it held the interpreter lock
+that page views need (issue 17). In its own process, at a lower CPU priority, it cannot
+stall a page, and a crash or a kill of the job leaves the server answering. The app keeps
+one watcher thread per job; it starts the process, reads its progress (JSON lines on a pipe
+of their own), and records how it ended: "done", or "failed" with the error, including a
+kill ("the analysis process was killed by SIGKILL"); a failed job can simply be started again.
+
+Lifetimes: the job process dies with the server (`workers.die_with_parent`: PR_SET_PDEATHSIG,
+set by the job itself first thing, tied to the watcher thread that outlives it), and its own
+pool workers die with it. At most one analysis runs per store: the job takes the store's
+analysis lease (`store.acquire_lease`), so the app, the CLI and Spark runs exclude each other;
+`start` says no while this app's job runs or another process holds the lease.
 """
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+JOB_NICENESS = 10          # the job yields the CPU to page views
+_THROTTLE_SECONDS = 0.1    # progress counts are sent at most this often
 
 
 @dataclass
@@ -23,6 +42,15 @@ class JobState:
     started: float | None = None
     finished: float | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
+    pid: int | None = None         # the job's process while it runs
+    error: str = ""                # why the last job failed ("" unless state == "failed")
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 class AnalysisJob:
@@ -31,6 +59,8 @@ class AnalysisJob:
         self._lock = threading.Lock()
         self._state = JobState()
         self._thread: threading.Thread | None = None
+        self._proc: subprocess.Popen | None = None
+        self.refused: str = ""     # why the last `start` said no
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -40,14 +70,33 @@ class AnalysisJob:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def _lease_holder(self) -> dict[str, Any] | None:
+        from ..store import Store, describe_holder, lease_holder
+
+        try:
+            with Store(self.store_path) as store:
+                holder = lease_holder(store)
+        except Exception:  # noqa: BLE001 - an unreadable store is reported by the job itself
+            return None
+        if holder is not None:
+            holder["description"] = describe_holder(holder)
+        return holder
+
     def start(self, inputs: list[str] | None = None) -> bool:
-        """Start ingest (of `inputs`) + analysis; False if a job is already running."""
+        """Start ingest (of `inputs`) + analysis in a new process; False (and `refused` says
+        why) if this app's job is running or another process analyses the store."""
         with self._lock:
             if self.running:
+                self.refused = "an analysis started from this app is still running"
                 return False
+            holder = self._lease_holder()
+            if holder is not None:
+                self.refused = f"another {holder['description']} holds this store"
+                return False
+            self.refused = ""
             self._state = JobState(state="running", message="Starting…", started=time.time())
-            self._thread = threading.Thread(target=self._run, args=(list(inputs or []),),
-                                            name="storytrace-analysis", daemon=True)
+            self._thread = threading.Thread(target=self._watch, args=(list(inputs or []),),
+                                            name="storytrace-analysis-watch", daemon=True)
             self._thread.start()
             return True
 
@@ -55,35 +104,165 @@ class AnalysisJob:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def _progress(self, description: str, total: int | None):
-        with self._lock:
-            self._state.step, self._state.message = description, description
-            self._state.done, self._state.total = 0, total
-
-        def advance(n: int = 1) -> None:
-            with self._lock:
-                self._state.done += n
-        return advance
+    def stop(self, timeout: float = 10.0) -> None:
+        """End a running job (SIGTERM, then SIGKILL); it is then reported as failed."""
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.wait(timeout)
 
     def _set(self, **changes: Any) -> None:
         with self._lock:
             for key, value in changes.items():
                 setattr(self._state, key, value)
 
-    def _run(self, inputs: list[str]) -> None:
-        from ..pipeline import analyze
-        from ..store import Store
+    def _apply(self, message: dict[str, Any]) -> None:
+        kind = message.get("kind")
+        with self._lock:
+            st = self._state
+            if kind == "step":
+                st.step = st.message = message["description"]
+                st.done, st.total = 0, message.get("total")
+            elif kind == "advance":
+                st.done += int(message["n"])
+            elif kind == "message":
+                st.message = message["message"]
+            elif kind == "errors":
+                st.errors = message["errors"]
+            elif kind == "done":
+                st.state, st.message, st.total = "done", message["message"], None
+            elif kind == "failed":
+                st.state, st.error = "failed", message["error"]
+                st.message = f"Failed: {message['error']}"
 
+    def _watch(self, inputs: list[str]) -> None:
+        """Start the job process from this thread (its PR_SET_PDEATHSIG is tied to it), follow
+        its progress, and record how it ended."""
+        read_fd, write_fd = os.pipe()
+        stderr = tempfile.TemporaryFile()
         try:
-            with Store(self.store_path) as store:
-                if inputs:
-                    from ..ingest import ingest
+            cmd = [sys.executable, "-m", "storytrace.web.jobs", str(self.store_path), str(write_fd),
+                   str(os.getpid()), json.dumps(inputs)]
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=stderr, pass_fds=(write_fd,), close_fds=True)
+        except OSError as exc:
+            os.close(read_fd)
+            os.close(write_fd)
+            stderr.close()
+            self._set(state="failed", finished=time.time(), error=f"could not start the analysis: {exc}",
+                      message=f"Failed: could not start the analysis: {exc}")
+            return
+        os.close(write_fd)
+        self._proc = proc
+        self._set(pid=proc.pid)
+        with os.fdopen(read_fd, "r", encoding="utf-8") as pipe:
+            for line in pipe:                    # ends when the job process exits, however it ends
+                try:
+                    self._apply(json.loads(line))
+                except (ValueError, KeyError, TypeError):
+                    continue
+        code = proc.wait()
+        stderr.seek(0)
+        tail = stderr.read()[-4000:].decode("utf-8", errors="replace").strip()
+        stderr.close()
+        with self._lock:
+            st = self._state
+            st.finished, st.pid = time.time(), None
+            if st.state == "running":            # ended without saying how: killed or crashed
+                if code < 0:
+                    st.error = f"the analysis process was killed by {_signal_name(-code)}"
+                else:
+                    last = tail.splitlines()[-1] if tail else ""
+                    st.error = f"the analysis process exited with status {code}" + (f": {last}" if last else "")
+                st.state, st.message = "failed", f"Failed: {st.error}"
+        self._proc = None
 
-                    summary = ingest(inputs, store, workers=1, progress=self._progress)
-                    self._set(errors=[e.to_dict() for e in summary.errors])
-                result = analyze(store, progress=self._progress)
-            self._set(state="done", finished=time.time(), total=None,
-                      message=f"Done: {result.articles} articles, {result.events} events, "
-                              f"{result.reuse_links} reuse links, {result.translation_links} translation links.")
-        except Exception as exc:  # noqa: BLE001 - a background job must report any failure, not die silently
-            self._set(state="failed", finished=time.time(), message=f"Failed: {type(exc).__name__}: {exc}")
+
+# -- the job process --------------------------------------------------------------------------
+class _Reporter:
+    """Progress for the pipeline (`ProgressFactory`), sent as JSON lines on the job's pipe."""
+
+    def __init__(self, fd: int):
+        self._out = os.fdopen(fd, "w", encoding="utf-8", buffering=1)
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._last = 0.0
+
+    def send(self, **message: Any) -> None:
+        with self._lock:
+            self._flush_pending()
+            self._write(message)
+
+    def _write(self, message: dict[str, Any]) -> None:
+        try:
+            self._out.write(json.dumps(message, ensure_ascii=False) + "\n")
+        except (BrokenPipeError, OSError):
+            os._exit(1)          # the app is gone: nobody wants the result
+
+    def _flush_pending(self) -> None:
+        if self._pending:
+            self._write({"kind": "advance", "n": self._pending})
+            self._pending = 0
+        self._last = time.monotonic()
+
+    def __call__(self, description: str, total: int | None):
+        self.send(kind="step", description=description, total=total)
+
+        def advance(n: int = 1) -> None:
+            with self._lock:
+                self._pending += n
+                if time.monotonic() - self._last >= _THROTTLE_SECONDS:
+                    self._flush_pending()
+        return advance
+
+    def close(self) -> None:
+        with self._lock:
+            self._flush_pending()
+        self._out.close()
+
+
+def run_job(store_path: str, report: _Reporter, inputs: list[str]) -> None:
+    from ..pipeline import analyze
+    from ..store import Store, describe_holder
+
+    with Store(store_path) as store:
+        if inputs:
+            from ..ingest import ingest
+
+            summary = ingest(inputs, store, workers=1, progress=report)
+            report.send(kind="errors", errors=[e.to_dict() for e in summary.errors])
+        result = analyze(store, progress=report, wait=None,
+                         on_wait=lambda h: report.send(kind="message",
+                                                       message=f"Waiting: another {describe_holder(h)} "
+                                                               f"holds this store"))
+    report.send(kind="done", message=f"Done: {result.articles} articles, {result.events} events, "
+                                      f"{result.reuse_links} reuse links, {result.translation_links} "
+                                      f"translation links.")
+
+
+def main(argv: list[str]) -> int:
+    store_path, fd, parent, inputs = argv[0], int(argv[1]), int(argv[2]), json.loads(argv[3])
+    from ..workers import die_with_parent
+
+    die_with_parent(parent)
+    try:
+        os.nice(JOB_NICENESS)
+    except OSError:
+        pass
+    report = _Reporter(fd)
+    try:
+        run_job(store_path, report, inputs)
+    except Exception as exc:  # noqa: BLE001 - the app shows any failure, with its error
+        report.send(kind="failed", error=f"{type(exc).__name__}: {exc}")
+        report.close()
+        return 1
+    report.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
