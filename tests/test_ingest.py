@@ -40,16 +40,38 @@ def test_ingest_counts_errors_and_is_a_no_op_the_second_time(tmp_path):
         assert store.count_articles() == 6
 
 
-def test_recurring_outlet_lines_are_learned_and_reused(tmp_path):
+def _records(store: Store) -> dict[str, tuple[str, str, str]]:
+    return {a.id: (Path(a.source_path).name, a.title, a.text) for a in store.articles()}
+
+
+def test_same_articles_whatever_the_batches_and_footer_hidden_not_cut(tmp_path):
+    """Issue 15: six posts of one outlet sharing a footer get the same ids and texts whether
+    ingested in one run or in two runs of three; analysis hides the footer as spans."""
+    from storytrace.engines.local import run_analysis
+    from storytrace.normalize.boilerplate import HIDDEN_KEY, visible_text
+
     footer = "本台消息由甲市新闻中心统一发布"
-    _write_corpus(tmp_path / "batch", 6, outlet="dw", footer=footer)
-    with Store(tmp_path / "s.db") as store:
-        ingest([str(tmp_path / "batch")], store, workers=1)
-        assert all(footer not in a.text for a in store.articles())
+    _write_corpus(tmp_path / "all", 6, outlet="dw", footer=footer)
+    files = sorted((tmp_path / "all").iterdir())
+    with Store(tmp_path / "one.db") as one, Store(tmp_path / "two.db") as two:
+        ingest([str(tmp_path / "all")], one, workers=1)
+        ingest([str(f) for f in files[3:]], two, workers=1)
+        ingest([str(f) for f in files[:3]], two, workers=1)
+        assert _records(one) == _records(two) and len(_records(one)) == 6
+        assert all(footer in a.text for a in one.articles())          # stored as published
+        run_analysis(one, workers=1)
+        for art in one.articles():
+            start, end = art.metadata[HIDDEN_KEY][-1]
+            assert art.text[start:end] == footer                       # spans point into the text
+            visible = visible_text(art)
+            assert len(visible) == len(art.text) and footer not in visible
+        ids_before = set(_records(one))
         (tmp_path / "later.html").write_text(_post(99, outlet="dw", footer=footer), encoding="utf-8")
-        summary = ingest([str(tmp_path / "later.html")], store, workers=1)
-        article = store.get_article(summary.new_ids[0])
-        assert footer not in article.text and article.outlet == "DW"
+        summary = ingest([str(tmp_path / "later.html")], one, workers=1)
+        run_analysis(one, workers=1)
+        later = one.get_article(summary.new_ids[0])
+        assert later.outlet == "DW" and footer in later.text and later.metadata[HIDDEN_KEY]
+        assert ids_before < set(_records(one))                         # no earlier id changed
 
 
 def test_process_pool_gives_the_same_articles(tmp_path):

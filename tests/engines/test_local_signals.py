@@ -15,6 +15,7 @@ from storytrace.engines.local import pooled_signals, run_analysis
 from storytrace.events import cluster_events
 from storytrace.events import signals as signals_module
 from storytrace.events.signals import build_signals
+from storytrace.events.years import time_key
 from storytrace.model import Article
 from storytrace.store import Store
 
@@ -78,7 +79,7 @@ def test_cluster_events_hands_the_step_exactly_its_articles_and_results_match():
     serial = cluster_events(articles, [])
     pooled = cluster_events(list(reversed(articles)) + articles[:2], [], signals_for=step)
     assert [e.to_dict() for e in pooled] == [e.to_dict() for e in serial]
-    in_order = sorted(articles, key=lambda a: (a.published or "", a.id))
+    in_order = sorted(articles, key=lambda a: (time_key(a.published), a.id))   # instants
     assert seen == [[a.id for a in in_order]]            # sorted, each article once
 
     with pytest.raises(ValueError):

@@ -26,7 +26,8 @@ def test_cross_lingual_events_match_gold_and_keep_look_alikes_apart(stories, enc
     ea = next(e for e in events if "ea-vi" in e.articles)
     assert ea.languages == ["en", "vi", "zh"]
     assert ea.event_date == "2024-03-12"
-    assert ea.start == "2024-03-12T11:40:00+00:00"
+    # Instants, not strings: 18:00+08:00 (10:00 UTC) comes before 11:40+00:00.
+    assert (ea.start, ea.end) == ("2024-03-12T18:00:00+08:00", "2024-03-13T07:15:00+07:00")
     names = {e["name"] for e in ea.entities} | {a for e in ea.entities for a in e["aliases"]}
     assert "李强" in names and ({"Lý Cường", "Li Qiang"} & names)
     assert set(ea.reasons) == set(ea.articles)

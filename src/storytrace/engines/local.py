@@ -8,10 +8,14 @@ engine runs. The local engine builds event signals in a small process pool
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import math
 import time
 from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from ..model import Article, ReuseLink
@@ -24,11 +28,108 @@ if TYPE_CHECKING:
 REUSE_KINDS = ("duplicate", "reprint", "partial", "formula")
 
 
-def _fingerprint(ids: list[str], stage: str) -> str:
-    digest = hashlib.blake2b(stage.encode(), digest_size=12)
-    for article_id in ids:
-        digest.update(article_id.encode())
+# -- stage fingerprints ---------------------------------------------------------------------
+# A stage is skipped only when its fingerprint equals the one stored when it last finished.
+# The fingerprint covers everything the stage's result depends on:
+#   * the articles as the stage reads them (every field of every record, sorted by id, with
+#     hidden boilerplate blanked and inferred years taken back out: `stage_view`);
+#   * the previous stages' results it reads (reuse links for events; events for translation);
+#   * its settings (ReuseSettings / EventSettings, without the worker count);
+#   * the code: storytrace's version and a hash of the source of the modules the stage runs
+#     (`STAGE_CODE`, plus `COMMON_CODE`);
+#   * for events and translation links, the encoder's name, which carries the model
+#     package's version (`events.encoder.encoder_name`).
+FINGERPRINT_FORMAT = "2"
+COMMON_CODE = ("model.py", "textfold.py", "normalize/boilerplate.py", "engines/local.py")
+STAGE_CODE = {"reuse": ("reuse",), "events": ("events",), "translation": ("events",)}
+
+
+@lru_cache(maxsize=None)
+def source_hash(*parts: str) -> str:
+    """Hash of the source files under the given package-relative files or folders."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.blake2b(digest_size=12)
+    for part in parts:
+        target = package / part
+        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
+        for path in files:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def code_version(stage: str) -> str:
+    """storytrace's version plus the hash of the source the stage runs."""
+    from .. import __version__
+
+    return f"{__version__}+{source_hash(*COMMON_CODE, *STAGE_CODE[stage])}"
+
+
+def _digest(rows) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for row in rows:
+        digest.update(json.dumps(row, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8"))
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+def settings_record(settings) -> dict:
+    """A settings object as the fingerprint sees it: every field but the worker count
+    (which changes how fast a result comes, never the result)."""
+    if settings is None:
+        return {}
+    record = dataclasses.asdict(settings)
+    record.pop("workers", None)
+    return record
+
+
+def stage_fingerprint(stage: str, articles: list[Article], *, settings=None, results=None,
+                      encoder: str | None = None) -> str:
+    """See the block comment above: articles as the stage reads them, earlier results it
+    reads (records with `to_dict`), settings, code version, encoder name."""
+    head = {"format": FINGERPRINT_FORMAT, "stage": stage, "code": code_version(stage),
+            "settings": settings_record(settings), "encoder": encoder}
+    parts = [_digest([head]), _digest(a.to_dict() for a in sorted(articles, key=lambda a: a.id))]
+    if results is not None:
+        parts.append(_digest(r.to_dict() for r in results))
+    return hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
+
+
+def stage_view(stored: list[Article]) -> tuple[list[Article], list[Article]]:
+    """(articles as found, the view every stage reads), both sorted by id.
+
+    As found: an inferred publication year taken back out (`events.years.as_found`), so no
+    stage uses it as evidence and `--force` sees what a fresh run sees. View: the same with
+    the hidden outlet boilerplate blanked (`normalize.boilerplate.visible_text`: same
+    length, so offsets into it are offsets into the stored text)."""
+    from ..events.years import as_found
+    from ..normalize.boilerplate import visible_text
+
+    found = sorted((as_found(a) for a in stored), key=lambda a: a.id)
+    return found, [dataclasses.replace(a, text=visible_text(a)) for a in found]
+
+
+def _hide_boilerplate(store: Store, stored: list[Article]) -> list[Article]:
+    """Learn the collection's recurring outlet lines from every stored article and record
+    them as hidden spans (`metadata["boilerplate_hidden"]`); texts and ids never change.
+    Returns the stored articles, updated where their spans changed."""
+    from ..events.years import as_found
+    from ..normalize.boilerplate import HIDDEN_KEY, collection_hidden_spans
+
+    spans = collection_hidden_spans(as_found(a) for a in stored)
+    out, changed = [], []
+    for art in stored:
+        new = spans.get(art.id)
+        if new != art.metadata.get(HIDDEN_KEY):
+            metadata = {k: v for k, v in art.metadata.items() if k != HIDDEN_KEY}
+            if new:
+                metadata[HIDDEN_KEY] = new
+            art = dataclasses.replace(art, metadata=metadata)
+            changed.append(art)
+        out.append(art)
+    if changed:
+        store.update_articles(changed)
+    return out
 
 
 @contextmanager
@@ -42,20 +143,30 @@ def _timed(timings: dict | None, name: str) -> Iterator[None]:
 def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[ReuseLink]],
                prepare_events: Callable[[list[Article]], object] | None = None,
                signals_step: Callable[[list[Article]], list[ArticleSignals]] | None = None,
-               force: bool = False, progress=None, timings: dict | None = None):
-    """reuse → events (+ inferred years) → translation links, resumable stage by stage.
+               force: bool = False, progress=None, timings: dict | None = None,
+               reuse_settings=None, event_settings=None):
+    """hidden boilerplate → reuse → events (+ inferred years) → translation links, resumable
+    stage by stage; a stage is skipped when its fingerprint (`stage_fingerprint`) is unchanged.
 
     `signals_step` builds event signals for `cluster_events` (its `signals_for`); None
-    builds them one by one in this process."""
+    builds them one by one in this process. `reuse_settings` is what `reuse_step` runs with
+    and `event_settings` goes to `cluster_events` (defaults when None); both count in the
+    fingerprints."""
     from ..events import cluster_events, infer_missing_years, translation_links
+    from ..events.encoder import encoder_name
+    from ..events.similarity import EventSettings
     from ..pipeline import AnalyzeSummary
+    from ..reuse import ReuseSettings
 
+    reuse_settings = reuse_settings or ReuseSettings()
+    event_settings = event_settings or EventSettings()
+    encoder = encoder_name()
     summary = AnalyzeSummary()
-    articles = store.articles()
-    ids = [a.id for a in articles]
+    stored = _hide_boilerplate(store, store.articles())
+    found, articles = stage_view(stored)
     summary.articles = len(articles)
 
-    fp = _fingerprint(ids, "reuse")
+    fp = stage_fingerprint("reuse", articles, settings=reuse_settings)
     if force or store.stage_fingerprint("reuse") != fp:
         with _timed(timings, "reuse"):
             store.replace_reuse(reuse_step(articles), kinds=REUSE_KINDS)
@@ -65,7 +176,7 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
     links = [l for l in store.reuse_links() if l.kind != "translation"]
     summary.reuse_links = len(links)
 
-    fp = _fingerprint(ids, "events")
+    fp = stage_fingerprint("events", articles, settings=event_settings, results=links, encoder=encoder)
     if force or store.stage_fingerprint("events") != fp:
         if prepare_events is not None:
             with _timed(timings, "embedding"):
@@ -73,8 +184,20 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
         with _timed(timings, "clustering"):
             events = cluster_events(articles, links, store=store,
                                     existing=None if force else store.events(), progress=progress,
-                                    signals_for=signals_step)
-            updated = infer_missing_years(articles, events)
+                                    signals_for=signals_step, settings=event_settings)
+            inferred = {a.id: a for a in infer_missing_years(articles, events)}
+        # Stored records: as found, plus this run's inferred years (earlier ones are redone).
+        current = {a.id: a for a in stored}
+        updated = []
+        for art in found:
+            guess = inferred.get(art.id)
+            if guess is not None:
+                art = dataclasses.replace(art, published=guess.published,
+                                          published_precision=guess.published_precision,
+                                          published_evidence=guess.published_evidence,
+                                          published_inferred=True, metadata=guess.metadata)
+            if art.to_dict() != current[art.id].to_dict():
+                updated.append(art)
         if updated:
             store.update_articles(updated)
         store.replace_events(events)
@@ -84,10 +207,10 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
     events = store.events()
     summary.events = len(events)
 
-    fp = _fingerprint(ids, "translation")
+    fp = stage_fingerprint("translation", articles, results=events, encoder=encoder)
     if force or store.stage_fingerprint("translation") != fp:
         with _timed(timings, "translation"):
-            tlinks = translation_links(store.articles(), events, store=store)
+            tlinks = translation_links(articles, events, store=store)
         store.replace_reuse(tlinks, kinds=["translation"])
         store.mark_stage("translation", fp)
     else:
@@ -97,16 +220,20 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
 
 
 def run_analysis(store: Store, *, force: bool = False, progress=None, timings: dict | None = None,
-                 workers: int | None = None):
+                 workers: int | None = None, reuse_settings=None, event_settings=None):
     """All stages in this process, the per-article work in `workers` processes (reuse
-    alignment, event signals); default `workers.default_workers()`, 1 = all in-process."""
+    alignment, event signals); default `workers.default_workers()`, 1 = all in-process.
+    `reuse_settings` / `event_settings`: None for the defaults."""
     from ..reuse import ReuseSettings, detect_reuse
 
-    settings = ReuseSettings() if workers is None else ReuseSettings(workers=workers)
+    settings = reuse_settings or ReuseSettings()
+    if workers is not None:
+        settings = dataclasses.replace(settings, workers=workers)
     return run_stages(store, reuse_step=lambda articles: detect_reuse(articles, settings=settings, progress=progress),
                       signals_step=lambda articles: pooled_signals(articles, workers=settings.workers,
                                                                    progress=progress),
-                      force=force, progress=progress, timings=timings)
+                      force=force, progress=progress, timings=timings,
+                      reuse_settings=settings, event_settings=event_settings)
 
 
 # -- event signals in a process pool -------------------------------------------------------

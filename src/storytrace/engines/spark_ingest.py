@@ -5,8 +5,7 @@ jobs over about `CHUNKS` consecutive slices of the input list, two in flight; ea
 chunk's rows land in a Parquet sub-stage, so a run killed while storing does not
 normalize the finished chunks again. The driver replays exactly the local ingest's
 windows (`ingest._windows`: WINDOW documents or WINDOW_BYTES of raw text, in input order)
-with its own `_finish_window`: skip sources already stored, learn recurring outlet lines,
-strip them, store in batches. That replay is what makes the stored articles, ids and
+with its own `_finish_window`: skip sources already stored, store in batches. That replay is what makes the stored articles, ids and
 `seq` order identical to the local engine's; it starts on a chunk as soon as that chunk
 is normalized (while the executors work on the next), reads it as one Arrow table and
 unpickles the results as the local process pool would. It uses the ingest module's
@@ -143,7 +142,6 @@ def ingest_spark(inputs: list[str], store: Store, *, master: str | None = None, 
     advance = progress("Ingesting (spark)", None) if progress else (lambda n=1: None)
     expanded = list(expand_inputs(list(inputs)))
     todo = [(i, item) for i, item in enumerate(expanded) if not isinstance(item, InputError)]
-    local._ensure_tables(store)
 
     rows: Iterator = iter(())
     if todo:

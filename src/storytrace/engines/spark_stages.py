@@ -40,9 +40,11 @@ def fingerprint(*parts: object) -> str:
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """Hash of storytrace's own source: finished stages from older code are not reused."""
+    """Hash of storytrace's version and own source: finished stages from older code are not reused."""
+    from .. import __version__
+
     package = Path(__file__).resolve().parents[1]
-    digest = hashlib.blake2b(digest_size=10)
+    digest = hashlib.blake2b(__version__.encode(), digest_size=10)
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())

@@ -31,14 +31,16 @@ from .candidates import candidate_pairs
 from .linkage import merge_by_strong_share, sparse_average_link
 from .signals import ArticleSignals, build_signals
 from .similarity import EventSettings, PairEvidence, article_features, block_evidence, evidence
+from .years import time_key
 
 
 # How an engine builds the signals of a list of articles (one per article, same order).
 SignalsStep = Callable[[list[Article]], list[ArticleSignals]]
 
 
-def _sort_key(article: Article) -> tuple[str, str]:
-    return (article.published or "", article.id)
+def _sort_key(article: Article) -> tuple:
+    """Publication as an instant (`years.time_key`: offsets honoured), then id."""
+    return (time_key(article.published), article.id)
 
 
 def cluster_events(articles: list[Article], links: list[ReuseLink], *, store=None,

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..model import Article, Event
 from .signals import ArticleSignals, resolve_date
+from .years import time_key
 
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]|[^.\n]+?[.](?=\s|$)|[^\n]+")
 _DATELINE = re.compile(r"^[（(]?[^）)。\n]{0,24}(?:电|报道|专电|讯)[）)]?\s*")
@@ -112,11 +113,12 @@ def merged_entities(signals: list[ArticleSignals], title_signal: ArticleSignals)
 
 
 def _published_range(articles: list[Article]) -> tuple[str | None, str | None]:
-    full = sorted(a.published for a in articles if a.published and not a.published.startswith("--"))
-    if full:
-        return full[0], full[-1]
-    partial = sorted(a.published for a in articles if a.published)
-    return (partial[0], partial[-1]) if partial else (None, None)
+    """First and last publication as instants (`years.time_key`): values with a full date
+    when any member has one, else month-day values; each returned as the member wrote it."""
+    keyed = sorted((time_key(a.published), a.published) for a in articles if a.published)
+    full = [value for key, value in keyed if key[0] == 1]
+    chosen = full or [value for key, value in keyed if key[0] == 2]
+    return (chosen[0], chosen[-1]) if chosen else (None, None)
 
 
 def build_event(eid: str, articles: list[Article], *, signals: list[ArticleSignals],
@@ -129,7 +131,7 @@ def build_event(eid: str, articles: list[Article], *, signals: list[ArticleSigna
         confidence = float(np.clip(np.mean(typical), 0.0, 1.0))
     else:
         confidence = 1.0
-    by_time = sorted(range(len(articles)), key=lambda i: (articles[i].published or "", articles[i].id))
+    by_time = sorted(range(len(articles)), key=lambda i: (time_key(articles[i].published), articles[i].id))
     return Event(
         id=eid, title=head.title or _first_sentence(head)[:80],
         articles=[articles[i].id for i in by_time],

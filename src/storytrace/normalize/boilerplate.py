@@ -3,7 +3,11 @@
 Two kinds of rules. Generic line patterns (view counters, keyword menus, copyright and
 feed footers, machine-translation disclaimers, photo-caption openers) apply to one
 article. The data-driven rule, `recurring_lines`, finds lines that recur across many
-articles of the same outlet in a batch; ingest applies it (see `storytrace.ingest`).
+articles of the same outlet in the whole collection. Those lines are never cut from the
+stored text (an article's text and id depend on its own document alone): analysis records
+them as *hidden spans* (`collection_hidden_spans`, kept in `metadata["boilerplate_hidden"]`)
+and the analysis stages read `visible_text`, a same-length copy with the hidden characters
+blanked, so every offset still points into the stored text.
 A trailer block (`Author`, `相关报道`, `Related`) cuts everything after it when it sits in
 the last part of the article.
 """
@@ -96,11 +100,12 @@ def recurring_lines(articles: Iterable[tuple[str | None, str]], *, min_articles:
     """
     counts: dict[str, Counter] = defaultdict(Counter)
     totals: Counter = Counter()
-    seen_texts: set[str] = set()
+    seen_texts: set[tuple[str, str]] = set()
     for outlet, text in articles:
-        if not outlet or text in seen_texts:
+        # Per outlet, so the result does not depend on which outlet's copy came first.
+        if not outlet or (outlet, text) in seen_texts:
             continue
-        seen_texts.add(text)
+        seen_texts.add((outlet, text))
         totals[outlet] += 1
         paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
         edges = paragraphs[:edge] + paragraphs[-edge:]
@@ -120,3 +125,52 @@ def remove_lines(text: str, lines: set[str]) -> str:
         return text
     kept = [p for p in text.split("\n\n") if p.strip() not in lines]
     return "\n\n".join(kept)
+
+
+MIN_RECURRING = 5     # distinct articles of one outlet a line must open or close to be hidden
+HIDDEN_KEY = "boilerplate_hidden"
+
+
+def line_spans(text: str, lines: set[str]) -> list[list[int]]:
+    """[start, end) of every paragraph of `text` (split on blank lines) whose stripped form is
+    in `lines`; the span covers the stripped paragraph."""
+    spans: list[list[int]] = []
+    if not lines:
+        return spans
+    for match in re.finditer(r"(?:(?!\n\n).)+", text, re.DOTALL):
+        para = match.group(0)
+        stripped = para.strip()
+        if stripped and stripped in lines:
+            start = match.start() + (len(para) - len(para.lstrip()))
+            spans.append([start, start + len(stripped)])
+    return spans
+
+
+def collection_hidden_spans(articles: Iterable, *, min_articles: int = MIN_RECURRING) -> dict[str, list[list[int]]]:
+    """Article id -> spans of its outlet's recurring lines, learned from all `articles` at
+    once: a function of the collection as a set, whatever order or batches it came in."""
+    articles = list(articles)
+    learned = recurring_lines(((a.outlet, a.text) for a in articles), min_articles=min_articles)
+    out: dict[str, list[list[int]]] = {}
+    for art in articles:
+        spans = line_spans(art.text, learned.get(art.outlet or "", set()))
+        if spans:
+            out[art.id] = spans
+    return out
+
+
+def mask_spans(text: str, spans: Iterable) -> str:
+    """Same length as `text`, the characters inside `spans` replaced by spaces (line breaks
+    kept): matching finds nothing there, and offsets stay offsets into `text`."""
+    chars = list(text)
+    for start, end in spans or ():
+        for i in range(max(0, start), min(end, len(chars))):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
+
+
+def visible_text(article) -> str:
+    """The text the analysis stages read: hidden outlet boilerplate blanked (see module doc)."""
+    spans = (article.metadata or {}).get(HIDDEN_KEY)
+    return mask_spans(article.text, spans) if spans else article.text
