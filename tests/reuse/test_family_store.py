@@ -62,3 +62,27 @@ def test_families_are_exported_once_each_in_every_format(tmp_path):
     with open(tmp_path / "csv" / "families.csv", encoding="utf-8-sig", newline="") as fh:
         [crow] = list(csv.DictReader(fh))
     assert crow["representative"] == source and crow["source"] == source
+
+
+def test_report_and_app_show_one_source_and_its_reprints(tmp_path):
+    from storytrace.model import Event
+    from storytrace.present.views import ReportData
+    from storytrace.reuse import ReuseSettings, detect_reuse
+
+    arts, source, reprints, _, _ = collection(12)
+    with Store(tmp_path / "s.db") as store:
+        store.add_articles(arts)
+        store.replace_reuse(detect_reuse(arts, settings=ReuseSettings(workers=1)))
+        store.replace_events([Event("E1", "story", [source, *reprints])])
+        data = ReportData(store)
+        from storytrace.present.report import write_report
+        html = write_report(store, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "One story in 12 copies: source 新华社" in html and "11 reprints by" in html
+    ev = data.event_by_id["E1"]
+    [fv] = ev.families
+    assert fv.size == 12 and fv.source.id == source and len(fv.reprints) == 11
+    assert len(ev.links) == 11                            # a star around the source, not a hairball
+    sourced = [m for m in ev.members if m.article.id != source]
+    assert all(m.source is not None and m.source.other.id == source for m in sourced)   # kept/cut/added vs the source
+    derived = data.link_between(reprints[3], reprints[4])        # the compare view of two reprints
+    assert derived is not None and derived.kind in ("duplicate", "reprint") and derived.passages

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import datetime, timedelta, timezone
 
-from ..model import Article, Event, InputError, ReuseLink
+from ..model import Article, Event, Family, InputError, ReuseLink
 from ..store import Store
 from .search import index_text
 from .svg import GraphEdge, GraphNode, TimelinePoint, reuse_graph_svg, segments_bar_svg, timeline_svg
@@ -101,6 +101,20 @@ class Member:
     source: SourceRelation | None
 
 
+@dataclass(slots=True)
+class FamilyView:
+    """A family of near-identical copies inside an event: one source, N reprints."""
+
+    family: Family
+    representative: Article
+    source: Article | None
+    reprints: list[Article]
+
+    @property
+    def size(self) -> int:
+        return len(self.family.members)
+
+
 @dataclass
 class EventView:
     id: str
@@ -115,6 +129,7 @@ class EventView:
     cited: list[tuple[str, list[str]]] = field(default_factory=list)
     grouped: bool = True
     entities: list[dict] = field(default_factory=list)
+    families: list[FamilyView] = field(default_factory=list)
 
     @cached_property
     def title_lang(self) -> str:
@@ -299,6 +314,9 @@ class ReportData:
     def __init__(self, store: Store):
         self.articles: dict[str, Article] = {a.id: a for a in store.articles()}
         self.links: list[ReuseLink] = store.reuse_links()
+        self.families: list[Family] = store.families()
+        self.family_of: dict[str, Family] = {m: fam for fam in self.families for m in fam.member_ids}
+        self._derived: dict[tuple[str, str], ReuseLink | None] = {}
         self.errors: list[InputError] = store.errors()
         events = store.events()
         grouped = {a for ev in events for a in ev.articles}
@@ -335,16 +353,37 @@ class ReportData:
                 if _outlet(a) not in outlets:
                     outlets.append(_outlet(a))
         languages = list(dict.fromkeys(a.language for a in arts if a.language)) or list(ev.languages)
+        families = []
+        seen_families = {}
+        for a in arts:
+            fam = self.family_of.get(a.id)
+            if fam is not None and fam.representative in ids:
+                seen_families.setdefault(fam.id, fam)
+        for fam in seen_families.values():
+            rep = self.articles[fam.representative]
+            families.append(FamilyView(fam, rep, self.articles.get(fam.source) if fam.source else None,
+                                       [self.articles[m] for m in fam.member_ids[1:] if m in self.articles]))
         return EventView(ev.id, ev.title or (arts[0].title if arts else ev.id), members, languages,
                          list(dict.fromkeys(_outlet(a) for a in arts)), first, times[-1] if times else None,
                          ev.event_date, links, sorted(cited.items(), key=lambda kv: -len(kv[1])),
-                         grouped=not ev.id.startswith("article-"), entities=list(ev.entities or []))
+                         grouped=not ev.id.startswith("article-"), entities=list(ev.entities or []),
+                         families=families)
 
     def link_between(self, a: str, b: str) -> ReuseLink | None:
         """The most informative link between two articles (text reuse before translation)."""
         found = [l for l in self.links_of.get(a, []) if {l.a, l.b} == {a, b}]
         found.sort(key=lambda l: (l.kind == "translation", l.kind == "formula", -len(l.passages)))
-        return found[0] if found else None
+        if found:
+            return found[0]
+        fam = self.family_of.get(a)
+        if fam is not None and fam is self.family_of.get(b) and a != b:
+            # two members of one family are stored linked to the representative only: derive theirs
+            key = (min(a, b), max(a, b))
+            if key not in self._derived:
+                from ..reuse import pair_link
+                self._derived[key] = pair_link(self.articles[key[0]], self.articles[key[1]])
+            return self._derived[key]
+        return None
 
     @property
     def languages(self) -> list[str]:
