@@ -36,8 +36,10 @@ def analyze(store: Store, *, engine: str = "local", force: bool = False,
     app and Spark runs never analyse one store at once: with another analysis running this
     waits `wait` seconds (None: until it ends; `on_wait(holder)` is told once) and then
     raises `store.LeaseHeld` naming the holder."""
+    from .engines import check_engine
     from .store import acquire_lease
 
+    check_engine(engine)        # an unknown engine stops here, naming the accepted ones
     with acquire_lease(store, purpose=f"{engine} analysis", wait=wait, on_wait=on_wait):
         if engine == "spark":
             from .engines.spark import analyze_spark

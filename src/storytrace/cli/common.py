@@ -52,3 +52,33 @@ def progress_bars(enabled: bool = True) -> Iterator:
                 progress.advance(task, n)
             return advance
         yield factory
+
+
+def check_options(*, engine: str | None = None, inputs: list[str] | None = None, encoder: bool = False) -> None:
+    """Stop (exit 2) before any work when an option names something storytrace does not
+    have: the message names the accepted values."""
+    problems: list[str] = []
+    if engine is not None:
+        from ..engines import check_engine
+
+        try:
+            check_engine(engine)
+        except ValueError as exc:
+            problems.append(f"--engine: {exc}")
+    if encoder:
+        from ..events.encoder import encoder_name
+
+        try:
+            encoder_name()
+        except ValueError as exc:
+            problems.append(str(exc))
+    for item in inputs or ():
+        from ..read import unsupported_scheme
+
+        reason = unsupported_scheme(item)
+        if reason:
+            problems.append(f"{item}: {reason}")
+    for problem in problems:
+        err_console.print(f"[red]error:[/red] {problem}", highlight=False)
+    if problems:
+        raise typer.Exit(2)

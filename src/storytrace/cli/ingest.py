@@ -9,7 +9,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from .common import StoreOption, app, console, err_console, open_existing, progress_bars, store_path
+from .common import StoreOption, app, check_options, console, err_console, open_existing, progress_bars, store_path
 
 
 def print_summary(summary) -> None:
@@ -38,6 +38,7 @@ def ingest(
     from ..ingest import ingest as run_ingest
     from ..store import Store
 
+    check_options(inputs=inputs)
     with Store(store_path(store)) as st, progress_bars(progress) as bars:
         summary = run_ingest(inputs, st, workers=workers, progress=bars, resume=not rescan)
     print_summary(summary)

@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from .common import StoreOption, app, console, open_existing, progress_bars, store_path
+from .common import StoreOption, app, check_options, console, open_existing, progress_bars, store_path
 from .ingest import print_summary
 
 
@@ -25,6 +25,7 @@ def run(
     from ..pipeline import analyze, errors_to_jsonl, write_outputs
     from ..store import Store
 
+    check_options(engine=engine, inputs=inputs, encoder=True)
     out.mkdir(parents=True, exist_ok=True)
     path = store_path(store, out / "storytrace.db")
     with Store(path) as st, progress_bars(progress) as bars:
@@ -61,6 +62,8 @@ def analyze(
 ) -> None:
     """Detect reuse, cluster events and align translations for everything in the store."""
     from ..pipeline import analyze as run_analyze, write_outputs
+
+    check_options(engine=engine, encoder=True)
     from ..store import LeaseHeld, describe_holder
 
     def told(holder) -> None:

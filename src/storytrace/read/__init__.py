@@ -7,20 +7,45 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import unquote, urlsplit
 
 from ..model import InputError, RawDocument
 from .fetch import fetch_url
 from .formats import KNOWN_EXT, MAX_BYTES, documents_from_bytes
 
-__all__ = ["iter_documents", "expand_inputs", "read_path"]
+__all__ = ["iter_documents", "expand_inputs", "read_path", "ACCEPTED_INPUTS", "unsupported_scheme"]
 
 _GLOB_CHARS = set("*?[")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+ACCEPTED_INPUTS = "local files, folders and globs, file:// paths, http:// and https:// URLs"
 
 
 def _is_url(value: str) -> bool:
     return value.startswith(("http://", "https://"))
+
+
+def unsupported_scheme(item: str) -> str | None:
+    """Why `item` cannot be read, when it names a scheme storytrace does not read (`hdfs://`,
+    `s3a://`, `ftp://` ...); None for accepted inputs. Neither engine reads Hadoop or object
+    store paths as inputs: copy or mount them locally (docs/spark.md)."""
+    match = _SCHEME.match(item)
+    if not match or match.group(1).lower() in ("http", "https", "file"):
+        return None
+    return (f"unsupported input scheme '{match.group(1)}://': storytrace reads {ACCEPTED_INPUTS} "
+            f"(copy or mount {match.group(1)}:// data to a local path first)")
+
+
+def _local(item: str) -> str:
+    """`file:///path` as a plain path; anything else unchanged."""
+    if item.lower().startswith("file://"):
+        parts = urlsplit(item)
+        if parts.netloc not in ("", "localhost"):
+            return item
+        return unquote(parts.path)
+    return item
 
 
 def _is_folder_doc(name: str) -> bool:
@@ -46,8 +71,16 @@ def _walk(folder: Path) -> list[Path]:
 def expand_inputs(inputs: list[str]) -> Iterator[str | InputError]:
     """Paths and URLs in a deterministic order; an input matching nothing is an InputError."""
     for item in inputs:
+        reason = unsupported_scheme(item)
+        if reason:
+            yield InputError(item, reason)
+            continue
         if _is_url(item):
             yield item
+            continue
+        item = _local(item)
+        if "://" in item:
+            yield InputError(item, f"file:// inputs must be on this machine (file:///path); storytrace reads {ACCEPTED_INPUTS}")
         elif os.path.isdir(item):
             files = _walk(Path(item))
             if not files:
