@@ -52,15 +52,42 @@ PR_SET_PDEATHSIG = 1
 _PARENT_POLL_SECONDS = 0.5
 
 
+_libc = None
+
+
+def _load_libc():
+    """libc, loaded once (and before any fork: `preexec_pdeathsig` must not dlopen in a child)."""
+    global _libc
+    if _libc is None and sys.platform.startswith("linux"):
+        try:
+            _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        except OSError:
+            _libc = False
+    return _libc or None
+
+
 def _prctl_pdeathsig(sig: int) -> bool:
     """Ask Linux to send `sig` to this process when the thread that started it exits."""
-    if not sys.platform.startswith("linux"):
+    libc = _load_libc()
+    if libc is None:
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         return libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
-    except (OSError, AttributeError):
+    except AttributeError:
         return False
+
+
+def preexec_pdeathsig(sig: int = signal.SIGKILL, then: Callable[[], None] | None = None) -> Callable[[], None]:
+    """A `preexec_fn` for `subprocess.Popen` that makes a program we do not control (Spark's JVM)
+    die with the thread that starts it: PR_SET_PDEATHSIG survives `exec`. Only a prctl call
+    runs in the child (libc is loaded here, before the fork)."""
+    _load_libc()
+
+    def preexec() -> None:
+        if then is not None:
+            then()
+        _prctl_pdeathsig(sig)
+    return preexec
 
 
 def _watch_parent(parent_pid: int) -> None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
+from contextlib import contextmanager
 
 INSTALL_HINT = "The Spark engine needs PySpark and Java 17+: pip install 'storytrace[spark]'"
 
@@ -43,6 +45,45 @@ def local_cores(master: str) -> int:
 
 def default_master(master: str | None = None) -> str:
     return master or os.environ.get("STORYTRACE_SPARK_MASTER") or "local[2]"
+
+
+@contextmanager
+def _jvm_dies_with_us():
+    """While a local session starts, the JVM that PySpark launches is given PR_SET_PDEATHSIG.
+
+    PySpark already ends its JVM when the driver's pipe to it closes, but only after the
+    JVM's shutdown hooks, which took more than 5 s after a SIGKILL of the driver (issue 17),
+    and not at all when a hook hangs. With PR_SET_PDEATHSIG (inherited across the
+    `spark-submit` script's `exec java`) the kernel kills the JVM the moment the thread that
+    started it is gone; the JVM's Python daemon then reads end-of-file from it and ends its
+    workers. PySpark offers no hook for this (`launch_gateway` replaces any `preexec_fn` it is
+    given), so its module's `Popen` is wrapped for the duration of the start only.
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        # The signal comes when the *thread* that started the JVM ends; a session started
+        # from a passing thread would lose its JVM with that thread. Keep PySpark's own way.
+        yield
+        return
+    try:
+        from pyspark import java_gateway
+    except ImportError:        # pragma: no cover - checked by _require_pyspark first
+        yield
+        return
+    from ..workers import preexec_pdeathsig
+
+    original = java_gateway.Popen
+
+    def popen(command, **kwargs):
+        kwargs["preexec_fn"] = preexec_pdeathsig(signal.SIGKILL, then=kwargs.get("preexec_fn"))
+        return original(command, **kwargs)
+
+    java_gateway.Popen = popen
+    try:
+        yield
+    finally:
+        java_gateway.Popen = original
 
 
 def get_spark(master: str | None = None, *, app_name: str = "storytrace"):
@@ -76,7 +117,8 @@ def get_spark(master: str | None = None, *, app_name: str = "storytrace"):
         .config("spark.driver.host", "127.0.0.1")
     )
     try:
-        spark = builder.getOrCreate()
+        with _jvm_dies_with_us():
+            spark = builder.getOrCreate()
     except Exception as exc:  # Java missing or JVM failed to start: py4j raises plain Exception
         raise SparkUnavailable(f"{INSTALL_HINT} ({exc})") from exc
     spark.sparkContext.setLogLevel(os.environ.get("STORYTRACE_SPARK_LOG_LEVEL", "ERROR"))
