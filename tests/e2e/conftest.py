@@ -9,6 +9,7 @@ import socket
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -74,15 +75,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def live_app(sample_db, tmp_path):
-    """The real app under uvicorn on 127.0.0.1:<free port>, in a thread."""
+@contextmanager
+def serve(app):
+    """`app` (any ASGI app) under uvicorn on 127.0.0.1:<free port>, in a thread; yields its base URL."""
     import uvicorn
 
-    from storytrace.web.app import create_app
-
     port = free_port()
-    app = create_app(sample_db, tmp_path / "uploads")
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -90,6 +88,24 @@ def live_app(sample_db, tmp_path):
     while not server.started and time.time() < deadline:
         time.sleep(0.05)
     assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", app
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture
+def serve_app():
+    """The `serve` context manager, for tests that build their own app."""
+    return serve
+
+
+@pytest.fixture
+def live_app(sample_db, tmp_path):
+    """The real app under uvicorn on 127.0.0.1:<free port>, in a thread."""
+    from storytrace.web.app import create_app
+
+    app = create_app(sample_db, tmp_path / "uploads")
+    with serve(app) as base:
+        yield base, app
