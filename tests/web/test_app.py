@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 
@@ -68,6 +69,81 @@ def test_cross_site_posts_and_unknown_hosts_are_refused(client):
     assert client.get("/", headers={"host": "evil.example"}).status_code == 400
 
 
+@pytest.mark.parametrize("headers, refused", [
+    ({"sec-fetch-site": "cross-site", "origin": "https://evil.example"}, True),
+    ({"sec-fetch-site": "same-site", "origin": "http://127.0.0.1:9"}, True),     # another port of this host
+    ({"sec-fetch-site": "cross-site", "origin": "null"}, True),
+    ({"origin": "null"}, True),                          # opaque origin and no Fetch Metadata
+    ({"origin": "http://evil.example"}, True),
+    ({"sec-fetch-site": "same-origin", "origin": "null"}, False),   # Chromium with Referrer-Policy no-referrer
+    ({"sec-fetch-site": "same-origin", "origin": "http://testserver"}, False),
+    ({"sec-fetch-site": "none"}, False),                 # typed by the user
+    ({"origin": "http://testserver"}, False),            # older browser, own origin
+    ({}, False),                                         # not a browser (curl, scripts)
+])
+def test_post_check_refuses_other_sites_and_accepts_own_forms(client, headers, refused):
+    r = client.post("/add/text", data={"text": "   "}, headers=headers, follow_redirects=False)
+    if refused:
+        assert r.status_code == 403 and "cross-site request refused" in r.text
+    else:
+        assert r.status_code == 303 and "error=" in r.headers["location"]   # reached the handler (empty text)
+    assert client.app.state.job.snapshot()["state"] == "idle"
+
+
+def test_pages_ask_for_a_same_origin_referrer(client):
+    r = client.get("/add")
+    assert r.headers["referrer-policy"] == "same-origin"
+    assert '<meta name="referrer" content="same-origin">' in r.text and "no-referrer" not in r.text
+
+
+def test_front_page_sorts_and_counts_what_the_filter_shows(client):
+    import re
+
+    def order(url):
+        return re.findall(r'class="event-row" data-event="([^"]+)"', client.get(url).text)
+    assert order("/") == ["E2", "E1"]                    # newest day first
+    assert order("/?sort=size") == ["E1", "E2"] == order("/?sort=outlets") == order("/?sort=languages")
+    assert order("/?sort=nonsense") == ["E2", "E1"]
+    html = client.get("/?lang=vi").text
+    assert "1 of 2 events match (4 articles)" in html and '<output id="count" aria-live="polite">1 of 2 events' in html
+    assert order("/?from=0002-1") == ["E2", "E1"]        # a half-typed date filters nothing
+
+
+def test_search_uses_place_names_in_other_languages_and_entity_names():
+    from storytrace.present.search import index_text, matches, query_forms
+
+    forms = query_forms("Ukraine")
+    assert {"乌克兰", "ukraina", "ukraine"} <= set(forms)
+    assert query_forms("烏克蘭") == query_forms("乌克兰")
+    index = index_text("烏克蘭東部停電", [])
+    assert matches(index, query_forms("Ukraina")) and matches(index, query_forms("Ukraine"))
+    assert matches(index_text("Tổng thống Ukraina", []), query_forms("乌克兰"))
+    alias = index_text("总统会见议员", [{"name": "泽连斯基", "aliases": ["Zelensky"]}])
+    assert matches(alias, query_forms("zelensky")) and not matches(alias, query_forms("Ukraine"))
+    # Latin place names count only as whole words: "Nga" (Russia) is not inside "Ngày".
+    assert not matches(index_text("Ngày hội", []), query_forms("Russia"))
+
+
+def test_compare_page_names_the_source_side_and_same_article(client, sample):
+    a, c = sample["a"], sample["c"]
+    ordered = client.get(f"/compare?a={a.id}&b={c.id}").text
+    reverse = client.get(f"/compare?a={c.id}&b={a.id}").text
+    assert "the source is <b>港湾日报</b> (left)" in ordered
+    assert "the source is <b>港湾日报</b> (right)" in reverse and "left is the source" not in reverse
+    assert "+08:00" not in reverse and "2026-03-02 01:00 UTC" in reverse
+    assert reverse.count("<h1") == 1
+    same = client.get(f"/compare?a={a.id}&b={a.id}").text
+    assert "same article on both sides" in same and "No shared passages" not in same
+
+
+def test_event_page_languages_and_headings(client):
+    html = client.get("/events/E1").text
+    assert html.count("<h1") == 1 and '<h1 class="event-title" lang="zh-Hans">' in html
+    assert 'class="fulltext" lang="zh-Hant"' in html and 'class="fulltext" lang="vi"' in html
+    labels = re.findall(r'role="img" aria-label="([^"]+)"', client.get("/").text)
+    assert labels and len(labels) == len(set(labels))
+
+
 def test_uploads_get_generated_names_and_limits(tmp_path):
     path = save_upload(io.BytesIO(b"hello"), "../../etc/passwd.txt", tmp_path / "up")
     assert path.parent == tmp_path / "up" and path.suffix == ".txt" and "passwd" not in path.name
@@ -123,3 +199,14 @@ def test_front_page_is_paginated_and_pages_keep_the_filters(sample_db, tmp_path)
         filtered = c.get("/?lang=vi").text
         assert rows(filtered) == 1 and "page 1 of" not in filtered
         assert 'href="/?multi=1&amp;page=2"' in c.get("/?multi=1").text
+
+
+def test_pasted_outlet_is_kept_even_when_not_a_known_code(tmp_path):
+    from storytrace.model import RawDocument
+    from storytrace.normalize import build_article
+
+    path = save_pasted("The harbour ferry resumed service on Friday after repairs to the pier.\n\n"
+                       "Officials said timetables return to normal next week.", tmp_path,
+                       title="Ferry resumes", outlet="Harbour Courier")
+    article = build_article(RawDocument(str(path), path.read_text(encoding="utf-8"), "markdown"))
+    assert article.outlet == "Harbour Courier"

@@ -401,7 +401,7 @@ def _day(ev: EventView) -> str:
 # name -> (label, key); every key sorts descending. "day" is the default: the newest day
 # first and, within a day, the largest stories, so the page opens on the day's big stories.
 SORTS = {
-    "day": ("largest stories of each day, newest day first",
+    "day": ("day by day, largest first",
             lambda ev: (_day(ev), ev.size, len(ev.outlets), ev.end or _MIN, ev.id)),
     "size": ("most articles", lambda ev: (ev.size, len(ev.outlets), ev.end or _MIN, ev.id)),
     "outlets": ("most outlets", lambda ev: (len(ev.outlets), ev.size, ev.end or _MIN, ev.id)),
