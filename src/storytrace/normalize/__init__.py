@@ -16,7 +16,7 @@ from .frontmatter import FrontMatterError, field_text, split_front_matter
 from .htmltext import extract_html, is_full_page
 from .language import detect_language, detect_script
 from .paragraphs import join_paragraphs, rejoin_broken, split_paragraphs
-from .sources import cited_sources, outlet_from_byline, outlet_from_code, outlet_from_url
+from .sources import cited_sources, outlet_from_byline, outlet_from_code, outlet_from_domain, outlet_from_url
 
 __all__ = ["NormalizeError", "build_article", "clean_body"]
 
@@ -109,7 +109,8 @@ def _outlet(fields: dict[str, Any], meta: dict[str, Any], page: dict[str, Any], 
             or outlet_from_code(field_text(fields, "author"))
             or outlet_from_code(meta.get("outlet")) or meta.get("outlet")
             or field_text(fields, "outlet")   # named by the writer (e.g. the app's Add form): kept as written
-            or page.get("sitename") or outlet_from_url(url) or outlet_from_byline(paragraphs))
+            or page.get("sitename") or outlet_from_url(url) or outlet_from_byline(paragraphs)
+            or outlet_from_domain(url))     # no known name: the registered domain of its own URL
 
 
 def build_article(raw: RawDocument) -> Article:

@@ -4,10 +4,14 @@ Wire agencies count wherever they are named: news text names an agency almost on
 credit it. Other outlets count only in a citation cue (`据…报道`, `according to`, `Theo …`),
 because stories are often *about* an outlet (a BBC report, a CCTV licence).
 Names are canonical English forms so the same source matches across languages.
+An outlet no table knows is named by the registered domain of the article's own URL
+(`outlet_from_domain`: `chinese.aljazeera.net` → `aljazeera.net`), using the public-suffix
+list bundled with `tldextract` (never downloaded at run time).
 """
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 _AGENCIES = [
@@ -112,3 +116,29 @@ def outlet_from_byline(paragraphs: list[str]) -> str | None:
         if any(rx.search(p) for p in head + tail):
             return name
     return None
+
+
+@lru_cache(maxsize=1)
+def _suffixes():
+    import tldextract
+
+    # suffix_list_urls=() and no cache: the snapshot in the wheel, no network, no files written.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=False)
+
+
+def outlet_from_domain(url: str | None) -> str | None:
+    """The registered domain of `url` (`https://chinese.aljazeera.net/news/…` → `aljazeera.net`,
+    `news.bbc.co.uk` → `bbc.co.uk`): who published the page, when no known name applies.
+    None for a URL without a public suffix (an IP address, `localhost`, a file path)."""
+    if not url or "://" not in url:
+        return None
+    try:
+        host = (urlsplit(url.strip()).hostname or "").lower()
+    except ValueError:
+        return None
+    if not host:
+        return None
+    parts = _suffixes()(host)
+    if not parts.domain or not parts.suffix:
+        return None
+    return f"{parts.domain}.{parts.suffix}"
