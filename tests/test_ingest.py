@@ -111,3 +111,21 @@ def test_kill_minus_nine_leaves_a_consistent_resumable_store(tmp_path):
         summary = ingest([str(tmp_path / "in")], store, workers=1)
         assert store.count_articles() == 400
         assert summary.resumed >= partial and summary.stored == 400 - partial
+
+
+def test_which_copy_of_one_text_is_kept_does_not_depend_on_arrival(tmp_path):
+    """Two sources with the same title and text (one id): the smaller source path is kept,
+    whichever came first, so the stored record is the same."""
+    (tmp_path / "a-copy.md").write_text("---\ntitle: 同一标题\ndate: 2021-02-01\n---\n同一篇正文，内容完全相同。",
+                                        encoding="utf-8")
+    (tmp_path / "b-copy.md").write_text("---\ntitle: 同一标题\ndate: 2021-02-03\n---\n同一篇正文，内容完全相同。",
+                                        encoding="utf-8")
+    kept = []
+    for name, order in (("ab.db", ["a-copy.md", "b-copy.md"]), ("ba.db", ["b-copy.md", "a-copy.md"])):
+        with Store(tmp_path / name) as store:
+            for file in order:
+                ingest([str(tmp_path / file)], store, workers=1)
+            assert store.count_articles() == 1
+            kept.append(store.articles()[0].to_dict())
+    assert kept[0] == kept[1]
+    assert Path(kept[0]["source_path"]).name == "a-copy.md" and kept[0]["published"].startswith("2021-02-01")

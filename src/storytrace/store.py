@@ -142,10 +142,17 @@ class Store:
         with self.transaction() as conn:
             seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
             for art in articles:
-                exists = conn.execute("SELECT 1 FROM articles WHERE id=?", (art.id,)).fetchone()
+                exists = conn.execute("SELECT source_path FROM articles WHERE id=?", (art.id,)).fetchone()
                 status = "duplicate" if exists else "stored"
                 if exists:
                     dup.append(art.id)
+                    if art.source_path < exists[0]:
+                        # Which copy of one text is kept must not depend on arrival order
+                        # (issue 15): the smallest source path wins.
+                        conn.execute("UPDATE articles SET source_path=?, title=?, language=?, script=?, outlet=?, "
+                                     "published=?, data=? WHERE id=?",
+                                     (art.source_path, art.title, art.language, art.script, art.outlet,
+                                      art.published, json.dumps(art.to_dict(), ensure_ascii=False), art.id))
                 else:
                     seq += 1
                     conn.execute(

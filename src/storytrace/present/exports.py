@@ -72,7 +72,8 @@ class _Snapshot:
     """Everything the exports need, read from the store once."""
 
     def __init__(self, store: Store):
-        self.articles = store.articles()
+        # By id, not arrival: the same articles give byte-identical exports (issue 15).
+        self.articles = sorted(store.articles(), key=lambda a: a.id)
         self.links = store.reuse_links()
         self.families = store.families()
         self.events = store.events()
