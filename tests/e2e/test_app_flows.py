@@ -400,3 +400,23 @@ def test_axe_finds_no_serious_violations_and_screenshots(context_factory, app_se
         if name != "add":
             page.screenshot(path=str(_artifact(f"app-{name}-{width}")), full_page=True)
     assert all(not v for v in found.values()), found
+
+
+def test_static_report_sorts_and_searches_entity_and_place_names(page, app_db, tmp_path):
+    """The report file does the same client-side: sort select and cross-language search."""
+    from storytrace.present.report import write_report
+    from storytrace.store import Store
+
+    with Store(app_db) as store:
+        url = write_report(store, tmp_path / "report.html").as_uri()
+    page.goto(url)
+    visible = page.locator("#all-events .event-row:visible")
+    assert visible.first.get_attribute("data-event") == "E2"
+    page.select_option("#f-sort", "size")
+    expect(visible.first).to_have_attribute("data-event", "E1")
+    for query in ("Ukraine", "Zelensky"):
+        page.fill("#q", query)
+        expected = {"U1", "U2", "U3"} if query == "Ukraine" else {"U2"}
+        expect(visible).to_have_count(len(expected))
+        assert {r.get_attribute("data-event") for r in visible.all()} == expected
+    expect(page.locator("#count")).to_have_text("1 of 5 events")

@@ -72,20 +72,26 @@ def query_forms(query: str) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
-def index_text(title: str, entities: list[dict], extra: list[str] = ()) -> str:
-    """Folded search text of an event: its title, member titles, entity names and aliases,
-    and the other-language names of every place these name."""
-    names = [title, *extra]
+def added_names(texts: list[str], entities: list[dict]) -> str:
+    """Folded names an event should also be found by, beyond its own words: its entity names
+    and aliases (merged across scripts by the events step) and the other-language names of
+    every place named in `texts` or the entities."""
+    names = []
     for ent in entities or []:
-        names.append(str(ent.get("name", "")))
-        names.extend(str(a) for a in ent.get("aliases", []) or [])
-    text = "\n".join(_key(n) for n in names if n)
+        names.append(_key(str(ent.get("name", ""))))
+        names.extend(_key(str(a)) for a in ent.get("aliases", []) or [])
     pattern = _place_pattern()
     if pattern is not None:
-        found = dict.fromkeys(m.group(0) for m in pattern.finditer(text))
-        more = [_key(f) for name in found for f in place_names().get(name, ())]
-        text += "\n" + "\n".join(dict.fromkeys(more))
-    return text
+        found = dict.fromkeys(m.group(0) for text in [*map(_key, texts), *names] for m in pattern.finditer(text))
+        names += [_key(f) for name in found for f in place_names().get(name, ())]
+    return "\n".join(dict.fromkeys(n for n in names if n))
+
+
+def index_text(title: str, entities: list[dict], extra: list[str] = ()) -> str:
+    """Folded search text of an event: its title, the `extra` texts (member titles, leads),
+    and `added_names`."""
+    own = [title, *extra]
+    return "\n".join(_key(t) for t in own if t) + "\n" + added_names(own, entities)
 
 
 def matches(index: str, forms: list[str]) -> bool:

@@ -263,6 +263,8 @@ def reuse_graph_svg(nodes: list[GraphNode], edges: list[GraphEdge], *, width: in
             w = _text_width(edge.label) + 6
             lx, ly = next(((px, py) for px, py in candidates if placed.free(px, py, w, 15)), candidates[0])
             placed.take(lx, ly, w, 15)
+            label_parts.append(f'<rect class="edge-label-bg" x="{lx - w / 2:.1f}" y="{ly - 7.5:.1f}" width="{w:.1f}" '
+                               f'height="15" rx="3" fill="#fff" fill-opacity="0.92"/>')
             label_parts.append(f'<text class="edge-label" x="{lx:.1f}" y="{ly + 4:.1f}" text-anchor="middle" '
                                f'font-size="12" font-weight="600" fill="{text_colour}" stroke="#fff" '
                                f'stroke-width="4" paint-order="stroke">{escape(edge.label)}</text>')

@@ -14,10 +14,11 @@ from datetime import datetime, timedelta, timezone
 
 from ..model import Article, Event, Family, InputError, ReuseLink
 from ..store import Store
-from .search import index_text
+from .search import added_names, index_text
 from .svg import GraphEdge, GraphNode, TimelinePoint, reuse_graph_svg, segments_bar_svg, timeline_svg
 
 SOURCE_KINDS = ("duplicate", "reprint", "partial", "translation")
+LEAD_CHARS = 400   # of each text, scanned for place names (search in other languages)
 
 
 def parse_when(published: str | None) -> datetime | None:
@@ -150,10 +151,20 @@ class EventView:
             return None
         return self.event_date
 
+    def _search_texts(self) -> list[str]:
+        # Titles and leads: where the places a story is about are named.
+        return [t for m in self.members for t in (m.article.title, m.article.text[:LEAD_CHARS])]
+
     @cached_property
     def search_index(self) -> str:
-        """Folded title, member titles, merged entity names, and other-language place names."""
-        return index_text(self.title, self.entities, [m.article.title for m in self.members])
+        """Folded title, member titles and leads, merged entity names, other-language place names."""
+        return index_text(self.title, self.entities, self._search_texts())
+
+    @cached_property
+    def search_names(self) -> str:
+        """Only the names the page's own text lacks (entity aliases, place names in other
+        languages): what the static report adds to its script's search index."""
+        return added_names([self.title, *self._search_texts()], self.entities)
 
     @property
     def chart_label(self) -> str:
