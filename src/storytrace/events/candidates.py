@@ -73,19 +73,73 @@ def _nearest(similarity: np.ndarray, rows: np.ndarray, cols: np.ndarray, allowed
     return r, cols[top[keep]]
 
 
+def _embedding_blocks(f: Features, settings: EventSettings):
+    """(rows, cols, allowed, cosines) per block of rows within its time window."""
+    for rows, cols in _windows(f, settings.max_days):
+        allowed = rows[:, None] != cols[None, :]
+        both = (f.ordinals[rows][:, None] >= 0) & (f.ordinals[cols][None, :] >= 0)
+        allowed &= ~both | (np.abs(f.ordinals[rows][:, None] - f.ordinals[cols][None, :]) <= settings.max_days)
+        yield rows, cols, allowed, f.vectors[rows] @ f.vectors[cols].T
+
+
+def _background_rows(f: Features, rows, cols, allowed, embedding, k: int, out: np.ndarray) -> None:
+    """out[rows, L] = mean of each row's k best cosines among articles in language L."""
+    codes = f.language_codes
+    for code in range(out.shape[1]):
+        sim = np.where(allowed & (codes[cols] == code)[None, :], embedding, -np.inf)
+        take = min(k, sim.shape[1])
+        if take == 0:
+            continue
+        top = -np.partition(-sim, take - 1, axis=1)[:, :take]
+        finite = np.isfinite(top)
+        count = finite.sum(axis=1)
+        total = np.where(finite, top, 0.0).sum(axis=1)
+        out[rows, code] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _new_background(f: Features) -> np.ndarray:
+    return np.full((len(f), int(f.language_codes.max()) + 1 if len(f) else 1), np.nan, dtype=np.float32)
+
+
+def _fill_missing(background: np.ndarray) -> np.ndarray:
+    # No neighbour in a language (a lone article): nothing to stand out from, so the
+    # column's median stands in (0 when the language has none at all).
+    medians = np.nanmedian(np.where(np.isnan(background), np.nan, background), axis=0) \
+        if np.isfinite(background).any() else np.zeros(background.shape[1])
+    medians = np.nan_to_num(np.asarray(medians, dtype=np.float32))
+    return np.where(np.isnan(background), medians[None, :], background).astype(np.float32)
+
+
+def embedding_background(f: Features, settings: EventSettings) -> np.ndarray:
+    """n × L: each article's mean cosine to its `background_k` nearest in each language
+    (within the time window), the neighbourhood CSLS margins are measured against."""
+    import warnings
+
+    out = _new_background(f)
+    for rows, cols, allowed, embedding in _embedding_blocks(f, settings):
+        _background_rows(f, rows, cols, allowed, embedding, settings.background_k, out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _fill_missing(out)
+
+
 def candidate_pairs(f: Features, settings: EventSettings) -> tuple[np.ndarray, np.ndarray]:
-    """Unique pairs (i < j) to score, as two index arrays sorted by (i, j)."""
+    """Unique pairs (i < j) to score, as two index arrays sorted by (i, j).
+
+    The same pass over the embedding blocks fills `f.background` (see
+    `embedding_background`) when it is not set, so the cosines are computed once."""
+    import warnings
+
     n, k = len(f), settings.neighbours
     if n < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     distinctive = _top_terms(f.lexical, _DISTINCTIVE_TERMS)
     multilingual = len(set(f.languages.tolist())) > 1
+    background = _new_background(f) if f.background is None else None
     found_i, found_j = [], []
-    for rows, cols in _windows(f, settings.max_days):
-        allowed = rows[:, None] != cols[None, :]
-        both = (f.ordinals[rows][:, None] >= 0) & (f.ordinals[cols][None, :] >= 0)
-        allowed &= ~both | (np.abs(f.ordinals[rows][:, None] - f.ordinals[cols][None, :]) <= settings.max_days)
-        embedding = f.vectors[rows] @ f.vectors[cols].T
+    for rows, cols, allowed, embedding in _embedding_blocks(f, settings):
+        if background is not None:
+            _background_rows(f, rows, cols, allowed, embedding, settings.background_k, background)
         searches = [(embedding, allowed, False),
                     ((distinctive[rows] @ distinctive[cols].T).toarray(), allowed, True),
                     ((f.entity_weighted[rows] @ f.entity_binary[cols].T).toarray(), allowed, True)]
@@ -99,6 +153,10 @@ def candidate_pairs(f: Features, settings: EventSettings) -> tuple[np.ndarray, n
     for a, b in f.reuse:
         found_i.append(np.array([a]))
         found_j.append(np.array([b]))
+    if background is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            f.background = _fill_missing(background)
     i, j = np.concatenate(found_i), np.concatenate(found_j)
     low, high = np.minimum(i, j), np.maximum(i, j)
     keys = np.unique(low * n + high)

@@ -137,17 +137,87 @@ def _runs(run: list[str]) -> list[tuple[str, str]]:
     return found
 
 
+_NAME_RUN_FLAGS = {"nr", "nrt", "nrfg", "ns", "nz"}
+_RUN_GLUE_FLAGS = {"n", "ng", "nr", "nrt", "ns", "nz", "x", "j"}
+
+
+def _chinese_name_runs(text: str) -> list[str]:
+    """Runs of characters jieba reads as (parts of) names, glued across its cuts.
+
+    Why: jieba splits transliterated names it does not know (泽|连斯基, 欧尔|班), so name
+    tokens and the single characters between them are joined back into one run, whose
+    substrings are then read by sound (`transliteration`)."""
+    runs, run, named = [], [], False
+    for word in _posseg().cut(fold(text)):
+        is_name = word.flag in _NAME_RUN_FLAGS
+        glue = len(word.word) == 1 and word.flag in _RUN_GLUE_FLAGS and _CJK_CHAR.match(word.word)
+        if is_name or (run and glue):
+            run.append(word.word)
+            named = named or is_name
+            continue
+        if named:
+            runs.append("".join(run))
+        run, named = ([word.word], False) if glue else ([], False)
+    if named:
+        runs.append("".join(run))
+    return runs
+
+
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+_MAX_RUN = 10
+
+
+def sound_keys_of(text: str, chinese: bool) -> list[str]:
+    """Keys by sound (`transliteration.sound_keys`) for the foreign names a text may hold.
+
+    Chinese: every 3-6 character substring of a name run (the name's exact extent inside a
+    run is unknown); Latin: every capitalised word that is not a place. Only compared
+    across scripts (a Chinese text with a Latin one), where no reading table helps."""
+    from .gazetteer import places
+    from .transliteration import chinese_skeleton, latin_skeleton, sound_keys
+
+    keys: set[str] = set()
+    if chinese:
+        for run in _chinese_name_runs(text):
+            run = run[:_MAX_RUN]
+            for size in range(2, min(6, len(run)) + 1):
+                for start in range(len(run) - size + 1):
+                    keys.update(sound_keys(chinese_skeleton(run[start:start + size])))
+        return sorted(keys)
+    known = set(places(text).values())
+    for surface, _ in _latin_entities(text):
+        if " " in surface or surface in known or len(surface) < 4:
+            continue
+        keys.update(sound_keys(latin_skeleton(surface)))
+    return sorted(keys)
+
+
 def extract_entities(article: Article, chinese: bool) -> tuple[dict[str, str], dict[str, str], dict[str, list[str]]]:
-    """(key -> surface form, key -> type, key -> all match keys) for title and lead."""
+    """(key -> surface form, key -> type, key -> all match keys) for title and lead.
+
+    Countries, territories and major cities get one language-free key from CLDR
+    (`gazetteer`), besides their reading keys."""
+    from .gazetteer import places
+
     text = f"{article.title}\n{article.text[:ENTITY_CHARS]}"
     found = _chinese_entities(text) if chinese else _latin_entities(text)
     names: dict[str, str] = {}
     types: dict[str, str] = {}
     keys: dict[str, list[str]] = {}
+    place_keys = {}
+    for key, surface in places(text).items():
+        names[key] = surface
+        types[key] = "place"
+        keys[key] = [key]
+        place_keys[fold(surface)] = key
     for surface, kind in found:
         is_cjk = bool(re.search(r"[\u3400-\u9fff]", surface))
         match_keys = [k for k in entity_keys(surface, is_cjk) if len(k) >= 2]
         if not match_keys or match_keys[0] in names:
+            continue
+        place = place_keys.get(fold(surface))
+        if place:   # the same place by its reading too (北京 / Bắc Kinh)
+            keys[place] = list(dict.fromkeys(keys[place] + match_keys))
             continue
         names[match_keys[0]] = surface
         types[match_keys[0]] = kind

@@ -19,6 +19,7 @@ from ..textfold import fold
 
 LEAD_CHARS = 80           # body characters embedded after the title (measured: 80 ≈ 160 ≈ 300 on dev)
 LEXICAL_CHARS = 3000      # body characters compared lexically (measured: 3000 > 1500 > 600 on dev)
+LEAD_LEXICAL_CHARS = 240  # title + lead compared lexically: all a feed item (headline + one sentence) has
 NUMBER_CHARS = 200        # body characters whose figures are compared (measured: 200 ≈ 600 ≈ 1500 on dev)
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -45,6 +46,8 @@ class ArticleSignals:
     numbers: list[str] = field(default_factory=list)   # figures of the title and lead (see `figures`)
     sessions: list[str] = field(default_factory=list)  # market sessions the headline reports (`markets.sessions`)
     commentary: bool = False              # the headline labels it analysis / column / poll (`genre`)
+    lead_tokens: list[str] = field(default_factory=list)   # lexical tokens of title + lead only
+    sounds: list[str] = field(default_factory=list)        # foreign names by sound (`entities.sound_keys_of`)
 
     def match_keys(self) -> set[str]:
         return {k for keys in self.entity_keys.values() for k in keys}
@@ -237,7 +240,7 @@ def figures(text: str) -> list[str]:
 
 
 def build_signals(article: Article) -> ArticleSignals:
-    from .entities import extract_entities
+    from .entities import ENTITY_CHARS, extract_entities, sound_keys_of
     from .genre import is_commentary
     from .markets import sessions
 
@@ -250,7 +253,9 @@ def build_signals(article: Article) -> ArticleSignals:
         month_day=month_day, lead_dates=lead_dates(lead_text(article, 240), month_day),
         entities=entities, entity_types=types, entity_keys=keys,
         numbers=figures(article.title + "\n" + _PARA.sub(" ", article.text.strip())[:NUMBER_CHARS]),
-        sessions=sessions(article.title, article.published), commentary=is_commentary(article.title))
+        sessions=sessions(article.title, article.published), commentary=is_commentary(article.title),
+        lead_tokens=lexical_tokens(article, LEAD_LEXICAL_CHARS),
+        sounds=sound_keys_of(f"{article.title}\n{article.text[:ENTITY_CHARS]}", is_chinese(article)))
 
 
 def shift(day: date, days: int) -> date:
