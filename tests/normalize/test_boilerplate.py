@@ -47,3 +47,35 @@ def test_a_statement_quoted_mid_article_is_not_learned():
     texts = [("Outlet A", f"开头{i}。\n\n第二段{i}。\n\n第三段{i}。\n\n{quote}\n\n第五段{i}。\n\n第六段{i}。\n\n结尾{i}。")
              for i in range(8)]
     assert recurring_lines(texts, min_articles=5) == {}
+
+
+def test_recurring_lines_do_not_depend_on_order_across_outlets():
+    footer = "本台记者综合报道"
+    texts = [("Outlet A", f"第{i}篇独立的正文。\n\n{footer}") for i in range(5)]
+    shared = ("Outlet B", "第0篇独立的正文。\n\n" + footer)      # the same text under another outlet
+    assert recurring_lines([shared] + texts, min_articles=5) == recurring_lines(texts + [shared], min_articles=5)
+    assert recurring_lines([shared] + texts, min_articles=5) == {"Outlet A": {footer}}
+
+
+def test_hidden_spans_point_into_the_text_and_masking_keeps_offsets():
+    from storytrace.model import Article
+    from storytrace.normalize.boilerplate import (HIDDEN_KEY, collection_hidden_spans, line_spans, mask_spans,
+                                                  visible_text)
+
+    footer = "本台记者综合报道"
+    text = f"正文第一段。\n\n  {footer}\n\n结尾。\n\n{footer}"
+    spans = line_spans(text, {footer})
+    assert [text[s:e] for s, e in spans] == [footer, footer]
+    masked = mask_spans(text, spans)
+    assert len(masked) == len(text) and footer not in masked
+    assert masked.split("\n\n")[0] == "正文第一段。" and masked.count("\n") == text.count("\n")
+
+    articles = [Article(id=f"a{i}", source_path=f"{i}.txt", title=f"t{i}", text=f"第{i}篇正文。\n\n{footer}",
+                        outlet="Outlet A") for i in range(5)]
+    articles.append(Article(id="b", source_path="b.txt", title="b", text=f"别的。\n\n{footer}", outlet="Outlet B"))
+    hidden = collection_hidden_spans(reversed(articles))
+    assert hidden == collection_hidden_spans(articles)
+    assert set(hidden) == {f"a{i}" for i in range(5)}          # learned per outlet; B has one post only
+    art = articles[0]
+    art.metadata[HIDDEN_KEY] = hidden["a0"]
+    assert visible_text(art).rstrip() == "第0篇正文。" and len(visible_text(art)) == len(art.text)
