@@ -20,7 +20,9 @@ Scoring (passage level, spans on the host side):
   holds the donor text (the donor itself with an overlapping span, or any article whose
   span matches the donor passage with rapidfuzz partial_ratio >= 60), or when it lies
   mostly outside the plant and its outside part overlaps a passage the same pair already
-  shared before planting (pre-existing reuse, found by a run on the unmodified corpus), or when the
+  shared before planting (pre-existing reuse, found by a run on the unmodified corpus, or for
+  a pair that run links only through a family of near-identical copies, by the pair's own
+  link on the unmodified texts, `reuse.pair_link`), or when the
   partner side lies in the partner's own plant and the host text matches that plant's
   donor passage (partial_ratio >= 60: planting created a genuine copy). Anything else
   is a false positive. Per-cell precision counts the passages touching that cell's plants.
@@ -45,7 +47,7 @@ from rapidfuzz import fuzz
 from reuse_speed import load_corpus
 
 from storytrace.model import Article, Passage, ReuseLink
-from storytrace.reuse import ReuseSettings, detect_reuse
+from storytrace.reuse import ReuseSettings, detect_reuse, pair_link
 from storytrace.textfold import fold
 
 LENGTHS = (30, 50, 100, 200, 400, 600)
@@ -175,12 +177,19 @@ def _overlap(x, y) -> int:
     return max(0, min(x[1], y[1]) - max(x[0], y[0]))
 
 
-def score(links, baseline_links, plants, corpus: dict[str, Article], original: dict[str, Article]):
-    """Per (length, rate) cell: [found, plants, correct passages, reported passages]."""
+def score(links, baseline_links, plants, corpus: dict[str, Article], original: dict[str, Article],
+          derive=None):
+    """Per (length, rate) cell: [found, plants, correct passages, reported passages].
+
+    `derive(a, b)`: the link two unmodified articles have on their own, for pairs the
+    baseline run holds only through a family (storytrace links each member of a family of
+    near-identical copies to its representative only; planting can move a host out of its
+    family, and its pairs then appear directly)."""
     plant_of = {p.host: p for p in plants}
     before = defaultdict(list)
     for host, partner, span, _ in _host_sides(baseline_links, plant_of):
         before[(host, partner)].append(span)
+    derived: set[tuple[str, str]] = set()
     cells = defaultdict(lambda: [0, 0, 0, 0])
     covered = defaultdict(set)
     stray = [0, 0]
@@ -200,6 +209,14 @@ def score(links, baseline_links, plants, corpus: dict[str, Article], original: d
         size = plant.end - plant.start
         outside = [(span[0], min(span[1], plant.start)), (max(span[0], plant.end) - size, span[1] - size)]
         ok = any(_overlap(part, s) > 0 for part in outside if part[1] > part[0] for s in before[(host, partner)])
+        if not ok and derive is not None and (host, partner) not in before and (host, partner) not in derived \
+                and host in original and partner in original:
+            derived.add((host, partner))
+            link = derive(original[host], original[partner])
+            for h, q, hspan, _ in _host_sides([link] if link else [], {host}):
+                if q == partner:
+                    before[(host, partner)].append(hspan)
+            ok = any(_overlap(part, s) > 0 for part in outside if part[1] > part[0] for s in before[(host, partner)])
         other_plant = plant_of.get(partner)
         if not ok and other_plant and \
                 _overlap(other, (other_plant.start, other_plant.end)) * 2 >= other[1] - other[0]:
@@ -257,7 +274,8 @@ def main() -> None:
     before = detect_reuse(original, settings=settings)
     links = detect_reuse(corpus_list, settings=settings)
     print(f"storytrace: two runs in {time.perf_counter() - t:.1f}s")
-    report("storytrace", *score(links, before, plants, corpus, {a.id: a for a in original}))
+    report("storytrace", *score(links, before, plants, corpus, {a.id: a for a in original},
+                                derive=lambda a, b: pair_link(a, b, settings)))
     for folded in (False, True):
         base_before = sentence_baseline(original, folded)
         base_links = sentence_baseline(corpus_list, folded)

@@ -165,3 +165,50 @@ def test_reported_offsets_always_point_at_matching_text(seed, rate, convert, whe
             assert 0 <= p.a_start < p.a_end <= len(a.text) and 0 <= p.b_start < p.b_end <= len(b.text)
             assert 0.6 <= p.similarity <= 1.0
         assert_offsets_match(link, a, b)
+
+
+def _sweep_one_by_one(pos_a, pos_b, frequent, settings):
+    """The plain greedy sweep, one anchor at a time (the reference for the run-wise one)."""
+    from storytrace.reuse.align import MAX_REGION
+
+    gap, drift, k = settings.max_gap, settings.max_drift, settings.shingle
+    chains, active = [], []
+    for a, b, f in zip(pos_a.tolist(), pos_b.tolist(), frequent.tolist()):
+        best, best_cost, still = -1, drift + 1, []
+        for ci in active:
+            c = chains[ci]
+            da = a - c[2]
+            if da > gap:
+                continue
+            still.append(ci)
+            db = b - c[3]
+            if 0 < db <= gap and abs(da - db) < best_cost and a - c[0] < MAX_REGION:
+                best, best_cost = ci, abs(da - db)
+        active = still
+        if best >= 0:
+            c = chains[best]
+            c[2], c[3], c[4], c[5] = a, b, c[4] + 1, c[5] + int(f)
+        else:
+            chains.append([a, b, a, b, 1, int(f)])
+            active.append(len(chains) - 1)
+    return [(c[0], c[1], c[2] + k, c[3] + k, c[4], c[5]) for c in chains if c[4] >= settings.min_anchors]
+
+
+def test_run_wise_chaining_equals_the_anchor_by_anchor_sweep():
+    import numpy as np
+
+    from storytrace.reuse.align import chain_anchors
+
+    rng = random.Random(3)
+    cases = [np.arange(n, dtype=np.int32) for n in (60, 4500, 9000)]      # long diagonals cross MAX_REGION
+    cases = [(a, a + 7, np.zeros(len(a), bool)) for a in cases]
+    for _ in range(1500):
+        n = rng.randint(1, 400)
+        a = np.array(sorted(rng.sample(range(9000), n)), dtype=np.int32)
+        b = np.array([x + rng.choice([0, 0, 0, 0, 3, -2, 40]) + (rng.randint(0, 5000) if rng.random() < 0.05 else 0)
+                      for x in a], dtype=np.int32)
+        cases.append((a, b, np.array([rng.random() < 0.3 for _ in a])))
+    for a, b, f in cases:
+        settings = ReuseSettings(workers=1, max_gap=rng.choice([3, 24]), max_drift=rng.choice([2, 24]))
+        got = [(c.a0, c.b0, c.a1, c.b1, c.anchors, c.frequent) for c in chain_anchors(a, b, f, settings)]
+        assert got == _sweep_one_by_one(a, b, f, settings)

@@ -27,6 +27,8 @@ from .settings import ReuseSettings
 MAX_REGION = 4000
 # Extension past a chain's last anchor is for a few edited or capped tokens, not a novel.
 MAX_EXTEND = 64
+# Pairs with this many anchors are swept run by run (see `chain_anchors`); fewer, one by one.
+RUNS_FROM = 48
 
 
 @dataclass(slots=True)
@@ -41,30 +43,64 @@ class Chain:
     frequent: int
 
 
+def _runs(pos_a: np.ndarray, pos_b: np.ndarray, gap: int) -> np.ndarray:
+    """Start index of each run of consecutive anchors on one diagonal (0 < step <= gap)."""
+    if len(pos_a) < 2:
+        return np.zeros(min(len(pos_a), 1), dtype=np.int64)
+    da = np.diff(pos_a.astype(np.int64))
+    db = np.diff(pos_b.astype(np.int64))
+    cont = (da == db) & (da > 0) & (da <= gap)
+    return np.flatnonzero(np.concatenate(([True], ~cont)))
+
+
 def chain_anchors(pos_a: np.ndarray, pos_b: np.ndarray, frequent: np.ndarray,
                   settings: ReuseSettings) -> list[Chain]:
-    """Greedy sweep in a order: attach each anchor to the open chain it continues best."""
+    """Greedy sweep in a order: attach each anchor to the open chain it continues best.
+
+    A run of anchors on one diagonal (a copied stretch) is attached in one step: after its
+    first anchor picks a chain, every later anchor of the run would pick the same chain
+    (it continues it at cost 0, and no chain ahead of it in the sweep can), so the result is
+    the anchor-by-anchor sweep's, at the cost of one step per run instead of per anchor.
+    """
     gap, drift, k = settings.max_gap, settings.max_drift, settings.shingle
     chains: list[list[int]] = []          # a_first, b_first, a_last, b_last, n, n_frequent
     active: list[int] = []
-    for a, b, f in zip(pos_a.tolist(), pos_b.tolist(), frequent.tolist()):
-        best, best_cost, still = -1, drift + 1, []
-        for ci in active:
-            c = chains[ci]
-            da = a - c[2]
-            if da > gap:
-                continue
-            still.append(ci)
-            db = b - c[3]
-            if 0 < db <= gap and abs(da - db) < best_cost and a - c[0] < MAX_REGION:
-                best, best_cost = ci, abs(da - db)
-        active = still
-        if best >= 0:
-            c = chains[best]
-            c[2], c[3], c[4], c[5] = a, b, c[4] + 1, c[5] + int(f)
-        else:
-            chains.append([a, b, a, b, 1, int(f)])
-            active.append(len(chains) - 1)
+    a_list, b_list, f_list = pos_a.tolist(), pos_b.tolist(), frequent.tolist()
+    n = len(a_list)
+    if n >= RUNS_FROM:
+        starts = _runs(pos_a, pos_b, gap).tolist()
+        ends = starts[1:] + [n]
+        f_cum = np.concatenate(([0], np.cumsum(frequent, dtype=np.int64))).tolist()
+    else:
+        starts, ends, f_cum = range(n), range(1, n + 1), None
+    for lo, hi in zip(starts, ends):
+        i = lo
+        while i < hi:
+            a, b, f = a_list[i], b_list[i], int(f_list[i])
+            best, best_cost, still = -1, drift + 1, []
+            for ci in active:
+                c = chains[ci]
+                da = a - c[2]
+                if da > gap:
+                    continue
+                still.append(ci)
+                db = b - c[3]
+                if 0 < db <= gap and abs(da - db) < best_cost and a - c[0] < MAX_REGION:
+                    best, best_cost = ci, abs(da - db)
+            active = still
+            if best >= 0:
+                c = chains[best]
+                c[2], c[3], c[4], c[5] = a, b, c[4] + 1, c[5] + f
+            else:
+                c = [a, b, a, b, 1, f]
+                chains.append(c)
+                active.append(len(chains) - 1)
+            i += 1
+            if i < hi and a_list[hi - 1] - c[0] < MAX_REGION:     # the rest of the run, in one step
+                c[2], c[3] = a_list[hi - 1], b_list[hi - 1]
+                c[4] += hi - i
+                c[5] += f_cum[hi] - f_cum[i]
+                break
     return [Chain(c[0], c[1], c[2] + k, c[3] + k, c[4], c[5])
             for c in chains if c[4] >= settings.min_anchors]
 
@@ -126,7 +162,7 @@ def merge_chains(chains: list[Chain], settings: ReuseSettings) -> list[Chain]:
 
 
 def _visible_chars(text: str) -> int:
-    return sum(1 for ch in text if not ch.isspace())
+    return sum(map(len, text.split()))      # non-whitespace characters: split() uses isspace
 
 
 def verify_chain(ch: Chain, fa: Fingerprint, fb: Fingerprint, settings: ReuseSettings) -> Passage | None:

@@ -78,8 +78,12 @@ def anchors_from_postings(hashes: np.ndarray, docs: np.ndarray, positions: np.nd
     formula_min, cap = thresholds(settings, int(len(np.unique(family))))
     fam = family[docs]
     is_rep = fam == docs
-    order = np.lexsort((docs, ~is_rep, fam, hashes))
-    h, d, p, f, r = hashes[order], docs[order], positions[order], fam[order], is_rep[order]
+    if is_rep.all():            # no family of two or more: already one row per (n-gram, family)
+        h, d, p, f, r = hashes, docs, positions, fam, is_rep
+    else:                       # within an n-gram: by family, its representative first, then doc
+        width = np.int64(len(family))
+        order = np.lexsort(((fam.astype(np.int64) * 2 + ~is_rep) * width + docs, hashes))
+        h, d, p, f, r = hashes[order], docs[order], positions[order], fam[order], is_rep[order]
     first = np.concatenate(([True], (h[1:] != h[:-1]) | (f[1:] != f[:-1])))
     # one row per (n-gram, family), still in hash order: how many families hold each n-gram
     ph = h[first]

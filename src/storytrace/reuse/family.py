@@ -72,22 +72,32 @@ def priority(articles: list[Article]) -> list[int]:
 
 def find_families(sketches: list[np.ndarray], order: list[int]) -> np.ndarray:
     """family[i] = index of the representative of article i's family (i itself when alone)."""
-    family = np.arange(len(sketches), dtype=np.int32)
+    n = len(sketches)
+    family = np.arange(n, dtype=np.int32)
+    sizes = np.fromiter((len(s) for s in sketches), dtype=np.int64, count=n)
+    if not sizes.sum():
+        return family
+    values = np.concatenate([s for s in sketches if len(s)])
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    # Only values found in two or more sketches can tie an article to a leader.
+    shared = np.split(values[counts[inverse] >= 2], np.cumsum(
+        np.add.reduceat(counts[inverse] >= 2, np.r_[0, np.cumsum(sizes[sizes > 0])[:-1]]))[:-1])
+    shared_of: dict[int, list[int]] = dict(zip(np.flatnonzero(sizes > 0).tolist(), (v.tolist() for v in shared)))
     leaders_by_value: dict[int, list[int]] = {}
     for i in order:
+        values_i = shared_of.get(i)
+        if not values_i:
+            continue                  # shares no sketch value: joins no one, and no one joins it
         s = sketches[i]
-        if not len(s):
-            continue
-        counts: Counter[int] = Counter()
-        values = s.tolist()
-        for v in values:
+        counts_i: Counter[int] = Counter()
+        for v in values_i:
             leaders = leaders_by_value.get(v)
             if leaders and len(leaders) <= BUCKET_CAP:
-                counts.update(leaders)
+                counts_i.update(leaders)
         best, best_j = -1, -1.0
         need = FAMILY_JACCARD * min(len(s), SKETCH) / 2
-        for leader, shared in counts.most_common(MAX_TRIES):
-            if shared < need:
+        for leader, hits in counts_i.most_common(MAX_TRIES):
+            if hits < need:
                 break
             j = sketch_jaccard(sketches[leader], s)
             if j >= FAMILY_JACCARD and (j > best_j or (j == best_j and leader < best)):
@@ -95,7 +105,7 @@ def find_families(sketches: list[np.ndarray], order: list[int]) -> np.ndarray:
         if best >= 0:
             family[i] = best
         else:
-            for v in values:
+            for v in values_i:
                 leaders_by_value.setdefault(v, []).append(i)
     return family
 
