@@ -313,19 +313,16 @@ def profile_child(engine: str, size: int, work: Path) -> dict:
                 with timed("reuse: fingerprint (1 process)"):
                     ordered = [a for _, a in sorted({a.id: a for a in articles}.items())]
                     fps = d.fingerprint_articles(ordered, settings)
-                with timed("reuse: exact groups"):
-                    groups = d.exact_groups(fps, settings)
-                    members = {m for group in groups.values() for m in group}
+                with timed("reuse: families"):
+                    family = d.families_of(ordered, fps, settings)
                 with timed("reuse: candidates (1 process)"):
-                    cands = d.candidate_pairs([fp for fp in fps if fp.index not in members], settings)
+                    cands = d.candidate_pairs(fps, settings, family)
                 with timed("reuse: align (2 processes)"):
                     found = {tuple(int(x) for x in cands.pairs[p]): passages
                              for p, passages in d._align_all(fps, cands, settings, None)}
-                with timed("reuse: expand + build links (1 process)"):
-                    found = d._expand_exact(found, groups, fps, settings)
+                with timed("reuse: build links + families (1 process)"):
                     outlets = {c for art in ordered if (c := d.canonical(art.outlet))}
-                    links = [d.build_link(ordered[i], ordered[j], found[(i, j)], outlets)
-                             for i, j in sorted(found) if found[(i, j)]]
+                    links = d.finish_links(ordered, family, found, outlets)
         with timed("reuse: store links"):
             store.replace_reuse(links, kinds=REUSE_KINDS)
         split["articles"] = store.count_articles()

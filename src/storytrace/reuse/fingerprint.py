@@ -121,9 +121,8 @@ def shingle_hashes(tokens: np.ndarray, k: int, seed: int) -> np.ndarray:
 def fingerprint(index: int, text: str, *, shingle: int = 5, seed: int = 0x5EED, grams: bool = True) -> Fingerprint:
     """Fingerprint one article text; `index` is its position in the sorted article list.
 
-    `grams=False` leaves `hashes`/`positions` empty: alignment and exact-duplicate mapping
-    use only the tokens, and a Spark task that aligns articles indexed elsewhere skips the
-    hashing (a fifth of the cost)."""
+    `grams=False` leaves `hashes`/`positions` empty: alignment uses only the tokens, and a
+    Spark task that aligns articles indexed elsewhere skips the hashing (a fifth of the cost)."""
     folded = fold(text)
     tokens, raw, starts, ends = tokenize(text, folded)
     if grams:

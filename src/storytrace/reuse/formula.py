@@ -3,9 +3,12 @@
 Official slogans ("build a community with a shared future for mankind"), bylines, feed
 footers and legal notices recur across many unrelated articles. Two signals mark them:
 
-* frequency: most of the passage's n-grams occur in at least `formula_min_docs` articles
-  (n-grams above `max_doc_freq` are not even indexed, so boilerplate on hundreds of pages
-  never becomes a candidate);
+* frequency: at least half of the passage's n-grams each occur in at least
+  max(`formula_min_docs`, `formula_share` x families) *families* (`family.thresholds`). A
+  family is a text and its near-identical copies (`family.py`), so a story reprinted by
+  400 outlets counts once and stays reuse; only recurrence across unrelated texts makes a
+  formula. n-grams in more families than the anchor cap are not even anchors, so
+  boilerplate on hundreds of pages never becomes a candidate;
 * length: a passage of at most `formula_max_chars` visible characters is a phrase, not a
   copied account (off by default; `min_chars` = 20 already keeps slogan-length matches
   out, which is what works in a collection of five articles, where no frequency can
