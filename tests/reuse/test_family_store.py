@@ -86,3 +86,20 @@ def test_report_and_app_show_one_source_and_its_reprints(tmp_path):
     assert all(m.source is not None and m.source.other.id == source for m in sourced)   # kept/cut/added vs the source
     derived = data.link_between(reprints[3], reprints[4])        # the compare view of two reprints
     assert derived is not None and derived.kind in ("duplicate", "reprint") and derived.passages
+
+
+def test_cli_compare_of_two_reprints_shows_their_own_link(tmp_path):
+    from typer.testing import CliRunner
+
+    from storytrace.cli import app
+    from storytrace.reuse import ReuseSettings, detect_reuse
+
+    arts, source, reprints, _, _ = collection(8)
+    with Store(tmp_path / "s.db") as store:
+        store.add_articles(arts)
+        store.replace_reuse(detect_reuse(arts, settings=ReuseSettings(workers=1)))
+        assert not [l for l in store.reuse_links(article=reprints[2]) if reprints[5] in (l.a, l.b)]
+    result = CliRunner().invoke(app, ["compare", reprints[2], reprints[5], "--store", str(tmp_path / "s.db")],
+                                terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "duplicate" in result.output and "no shared passages" not in result.output
