@@ -59,10 +59,11 @@ def measure(fraction: float, workers: int) -> dict:
     articles = load_corpus()
     subset = articles[: max(2, round(len(articles) * fraction))]
     chars = sum(len(a.text) for a in subset)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     links = detect_reuse(subset, settings=ReuseSettings(workers=workers))
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     return {"fraction": fraction, "articles": len(subset), "chars": chars, "seconds": round(seconds, 3),
+            "cpu": round(cpu, 3),
             "articles_per_s": round(len(subset) / seconds, 1),
             "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "worker_peak_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
@@ -132,7 +133,8 @@ def main() -> None:
                              capture_output=True, text=True, check=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         r = rows[-1]
-        print(f"{r['fraction']:>5.0%} {r['articles']:>5} articles {r['chars']:>9} chars  {r['seconds']:>6.2f}s  "
+        print(f"{r['fraction']:>5.0%} {r['articles']:>5} articles {r['chars']:>9} chars  {r['seconds']:>6.2f}s "
+              f"(cpu {r['cpu']:.2f}s, this process)  "
               f"{r['articles_per_s']:>7.1f} articles/s  peak {r['peak_mb']:.0f} MB (workers {r['worker_peak_mb']:.0f} MB)  "
               f"{r['links']} links {r['kinds']}")
     slope = math.log(rows[-1]["seconds"] / rows[0]["seconds"]) / math.log(rows[-1]["articles"] / rows[0]["articles"])
