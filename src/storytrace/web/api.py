@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from ..model import Article, ReuseLink
+from ..present.search import query_forms
 from ..present.views import ReportData
 
 
@@ -101,10 +102,15 @@ def build_router(data: Callable[[], ReportData], store, job) -> APIRouter:
     api = APIRouter(prefix="/api", tags=["api"])
 
     @api.get("/articles", response_model=list[ArticleSummary])
-    def list_articles(q: str = Query("", description="search titles and texts, any script"),
+    def list_articles(q: str = Query("", description="search titles and texts, any script; a place "
+                                                    "name also finds its names in other languages"),
                       event: str = "", limit: int = Query(100, ge=1, le=5000), offset: int = Query(0, ge=0)):
         d = data()
-        ids = store.search_articles(q, limit=offset + limit) if q else list(d.articles)
+        if q:   # any script, and a place's names in other languages (present/search.py)
+            ids = list(dict.fromkeys(i for form in query_forms(q)
+                                     for i in store.search_articles(form, limit=offset + limit)))
+        else:
+            ids = list(d.articles)
         if event:
             ids = [i for i in ids if d.event_of.get(i) == event]
         return [_summary(d.articles[i], d.event_of.get(i)) for i in ids[offset:offset + limit]

@@ -269,12 +269,20 @@ def create_app(store_path: str | Path, upload_dir: str | Path | None = None, *,
     @app.post("/add/text", include_in_schema=False)
     def add_text(text: str = Form(...), title: str = Form(""), outlet: str = Form(""),
                  url: str = Form(""), published: str = Form("")):
+        typed = {"text": text, "title": title, "outlet": outlet, "url": url, "published": published}
+
+        def refused(reason: str, status: int) -> HTMLResponse:
+            # The form comes back filled in, so nothing typed is lost.
+            response = page("web_add.html", error=reason, added=0, files="", added_articles=[], typed=typed)
+            response.status_code = status
+            return response
         try:
             path = save_pasted(text, uploads, title=title, outlet=outlet, url=url, published=published)
         except UploadRefused as exc:
-            return _redirect_add(error=str(exc))
+            return refused(str(exc), 413 if isinstance(exc, UploadTooLarge) else 400)
         if not job.start([str(path)]):
-            return _redirect_add(error="an analysis is already running; paste again when it ends")
+            Path(path).unlink(missing_ok=True)
+            return refused("an analysis is already running; press the button again when it ends", 409)
         return _redirect_add(added=1, files=Path(path).name.split(".", 1)[0])
 
     @app.post("/analyze", include_in_schema=False)
