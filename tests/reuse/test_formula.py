@@ -42,3 +42,29 @@ def test_a_link_with_real_reuse_keeps_its_formula_passages_marked():
     pair = [l for l in links if {l.a, l.b} == {"pair1", "pair2"}]
     assert len(pair) == 1 and pair[0].kind in ("reprint", "partial")
     assert any(p.formula for p in pair[0].passages) and any(not p.formula for p in pair[0].passages)
+
+
+def test_formula_threshold_is_relative_to_the_collection_in_families():
+    from storytrace.reuse.family import thresholds
+
+    defaults = ReuseSettings(workers=1)
+    assert thresholds(defaults, 2_600) == (8, 60)              # the week: the floors
+    assert thresholds(defaults, 40_000) == (40, 300)           # 0.1 % of the families; the cap follows
+    relative = ReuseSettings(workers=1, formula_min_docs=2, formula_share=0.5)
+    with_slogan = [article(f"x{i:02d}", make_text(100 + i, paragraphs=3) + "\n" + SLOGAN + "。\n" + make_text(200 + i, 2))
+                   for i in range(10)]
+    without = [article(f"w{i:02d}", make_text(700 + i, paragraphs=3)) for i in range(20)]
+    assert {l.kind for l in detect_reuse(with_slogan, settings=relative)} == {"formula"}        # 10 of 10 families
+    assert {l.kind for l in detect_reuse(with_slogan + without, settings=relative)} == {"partial"}  # 10 of 30
+
+
+def test_copies_of_one_text_count_once_toward_frequency():
+    """The slogan sits in 5 unrelated texts, one of them reprinted 20 times: 5 families, not 25
+    articles, so with formula_min_docs=8 it is reuse, as in a collection without the reprints."""
+    texts = [make_text(300 + i, paragraphs=3) + "\n" + SLOGAN + "。\n" + make_text(400 + i, 2) for i in range(5)]
+    arts = [article(f"y{i}", t) for i, t in enumerate(texts)]
+    arts += [article(f"y0-copy{k:02d}", texts[0].replace("，", ",", k % 3)) for k in range(20)]
+    links = detect_reuse(arts, settings=ReuseSettings(workers=1))
+    across = [l for l in links if not l.family]
+    assert across and {l.kind for l in across} == {"partial"}
+    assert len(links.families) == 1 and len(links.families[0].members) == 21
