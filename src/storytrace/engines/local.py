@@ -83,13 +83,19 @@ def settings_record(settings) -> dict:
     return record
 
 
-def stage_fingerprint(stage: str, articles: list[Article], *, settings=None, results=None,
+def articles_digest(articles: list[Article]) -> str:
+    """Digest of every field of every article, in id order (what a fingerprint covers)."""
+    return _digest(a.to_dict() for a in sorted(articles, key=lambda a: a.id))
+
+
+def stage_fingerprint(stage: str, articles: list[Article] | str, *, settings=None, results=None,
                       encoder: str | None = None) -> str:
-    """See the block comment above: articles as the stage reads them, earlier results it
-    reads (records with `to_dict`), settings, code version, encoder name."""
+    """See the block comment above: articles as the stage reads them (or their
+    `articles_digest`), earlier results it reads (records with `to_dict`), settings, code
+    version, encoder name."""
     head = {"format": FINGERPRINT_FORMAT, "stage": stage, "code": code_version(stage),
             "settings": settings_record(settings), "encoder": encoder}
-    parts = [_digest([head]), _digest(a.to_dict() for a in sorted(articles, key=lambda a: a.id))]
+    parts = [_digest([head]), articles if isinstance(articles, str) else articles_digest(articles)]
     if results is not None:
         parts.append(_digest(r.to_dict() for r in results))
     return hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
@@ -165,8 +171,9 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
     stored = _hide_boilerplate(store, store.articles())
     found, articles = stage_view(stored)
     summary.articles = len(articles)
+    content = articles_digest(articles)          # the same view feeds every stage
 
-    fp = stage_fingerprint("reuse", articles, settings=reuse_settings)
+    fp = stage_fingerprint("reuse", content, settings=reuse_settings)
     if force or store.stage_fingerprint("reuse") != fp:
         with _timed(timings, "reuse"):
             store.replace_reuse(reuse_step(articles), kinds=REUSE_KINDS)
@@ -176,7 +183,7 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
     links = [l for l in store.reuse_links() if l.kind != "translation"]
     summary.reuse_links = len(links)
 
-    fp = stage_fingerprint("events", articles, settings=event_settings, results=links, encoder=encoder)
+    fp = stage_fingerprint("events", content, settings=event_settings, results=links, encoder=encoder)
     if force or store.stage_fingerprint("events") != fp:
         if prepare_events is not None:
             with _timed(timings, "embedding"):
@@ -207,7 +214,7 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
     events = store.events()
     summary.events = len(events)
 
-    fp = stage_fingerprint("translation", articles, results=events, encoder=encoder)
+    fp = stage_fingerprint("translation", content, results=events, encoder=encoder)
     if force or store.stage_fingerprint("translation") != fp:
         with _timed(timings, "translation"):
             tlinks = translation_links(articles, events, store=store)
