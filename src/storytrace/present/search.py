@@ -53,14 +53,50 @@ def place_names() -> dict[str, tuple[str, ...]]:
     return table
 
 
+_WORDS = re.compile(r"[^\W_]+")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+
+
+def _words(text: str) -> str:
+    return " ".join(_WORDS.findall(text))
+
+
 @lru_cache(maxsize=1)
-def _place_pattern() -> re.Pattern | None:
-    """One regex finding any place name in folded text; Latin names only as whole words."""
-    names = sorted(place_names(), key=len, reverse=True)
-    if not names:
-        return None
-    parts = [re.escape(n) if _HAN.search(n) else r"(?<!\w)" + re.escape(n) + r"(?!\w)" for n in names]
-    return re.compile("|".join(parts))
+def _place_lookup() -> tuple[dict[str, str], set[int], dict[str, str], int, set[str]]:
+    """(names written in letters, as word sequences → name; their word counts; other names
+    (Han, kana, hangul: matched inside text) → name; the longest of those; their first characters)."""
+    worded, other = {}, {}
+    for name in place_names():
+        if _LATIN.search(name) or re.search(r"[\u0400-\u04ff]", name):
+            worded[_words(name)] = name
+        else:
+            other[name] = name
+    return (worded, {w.count(" ") + 1 for w in worded}, other, max(map(len, other), default=0),
+            {n[0] for n in other})
+
+
+def _places_in(text: str) -> list[str]:
+    """Place names in folded `text`: names in letters only as whole words (so "nga", Russia in
+    Vietnamese, is not found inside "ngày"), Chinese and other names anywhere. A dictionary
+    look-up per position, not one huge regex: linear in the text."""
+    worded, counts, other, longest, firsts = _place_lookup()
+    found = []
+    tokens = _WORDS.findall(text)
+    for i in range(len(tokens)):
+        for n in counts:
+            if i + n <= len(tokens):
+                name = worded.get(" ".join(tokens[i:i + n]))
+                if name:
+                    found.append(name)
+    if other:
+        for i in range(len(text)):
+            if text[i] not in firsts:
+                continue
+            for j in range(i + 2, min(len(text), i + longest) + 1):
+                name = other.get(text[i:j])
+                if name:
+                    found.append(name)
+    return found
 
 
 def query_forms(query: str) -> list[str]:
@@ -80,10 +116,8 @@ def added_names(texts: list[str], entities: list[dict]) -> str:
     for ent in entities or []:
         names.append(_key(str(ent.get("name", ""))))
         names.extend(_key(str(a)) for a in ent.get("aliases", []) or [])
-    pattern = _place_pattern()
-    if pattern is not None:
-        found = dict.fromkeys(m.group(0) for text in [*map(_key, texts), *names] for m in pattern.finditer(text))
-        names += [_key(f) for name in found for f in place_names().get(name, ())]
+    found = dict.fromkeys(name for text in [*map(_key, texts), *names] for name in _places_in(text))
+    names += [_key(f) for name in found for f in place_names().get(name, ())]
     return "\n".join(dict.fromkeys(n for n in names if n))
 
 
