@@ -1,4 +1,9 @@
-"""Evaluate event clustering on the labelled dev day (zh-2021-02, 2021-02-05, 446 posts).
+"""Evaluate event clustering on the labelled dev sets: the zh-2021-02 day (2021-02-05, 446
+posts) and the zh-vi-2025-11 days (403 Chinese posts and Vietnamese feed items).
+
+    python bench/events_eval.py --set zh-vi-2025-11      # BCubed, pairwise, cross-language pairs
+    python bench/events_eval.py --held-out               # cross-language model trained on half
+                                                         # the zh-vi events, scored on the other half
 
 Prints BCubed and pairwise precision/recall/F1 for storytrace's events and for two
 baselines: character TF-IDF + average-link clustering, and embeddings only with one
@@ -79,11 +84,70 @@ def best_over(sim, ids, gold, thresholds):
     return best
 
 
-def load_dev():
-    rows = [json.loads(line) for line in open(CORPUS / "dev-gold.jsonl", encoding="utf-8")]
-    articles = load_files([CORPUS / r["file"] for r in rows])
+def load_dev(name: str = "zh-2021-02"):
+    folder = CORPUS.parent / name
+    rows = [json.loads(line) for line in open(folder / "dev-gold.jsonl", encoding="utf-8")]
+    paths = [folder / r["file"] if (folder / r["file"]).exists() else folder / "posts" / r["file"] for r in rows]
+    articles = load_files(paths)
     gold = {a.id: r["event"] for a, r in zip(articles, rows)}
     return articles, gold
+
+
+def cross_language(pred: dict[str, str], gold: dict[str, str], language: dict[str, str]) -> tuple[float, float, int, int]:
+    """Precision and recall over pairs of articles in different languages."""
+    def pairs(labels):
+        groups = defaultdict(list)
+        for item, label in labels.items():
+            groups[label].append(item)
+        return {tuple(sorted(p)) for g in groups.values() for p in combinations(g, 2) if language[p[0]] != language[p[1]]}
+
+    pp, gp = pairs(pred), pairs(gold)
+    tp = len(pp & gp)
+    return (tp / len(pp) if pp else 1.0), (tp / len(gp) if gp else 1.0), len(pp), len(gp)
+
+
+def held_out(store_path: str) -> None:
+    """Split-half check of the learned cross-language model on the zh-vi set: train on the
+    cross-language pairs of half the Vietnamese items' events (plus the zh-2021-02 day for
+    the calibration), cluster, and score the cross-language pairs of the other half only."""
+    import dataclasses
+
+    from storytrace.events import cluster_events
+    from storytrace.events.similarity import EventSettings
+    from storytrace.events.training import fit, labelled_pairs
+    from storytrace.store import Store
+
+    articles, gold = load_dev("zh-vi-2025-11")
+    zh_day = load_dev("zh-2021-02")
+    language = {a.id: a.language for a in articles}
+    vi_events = sorted({gold[a.id] for a in articles if a.language != "zh"})
+    with Store(store_path) as store:
+        day = labelled_pairs(articles, gold, store=store)
+        other = labelled_pairs(*zh_day, store=store)
+        ordered = sorted({a.id: a for a in articles}.values(), key=lambda a: a.id)
+        print("| trained on | scored on | cross P | cross R | predicted / gold pairs |")
+        print("|---|---|---|---|---|")
+        for half in (0, 1):
+            train_events = {e for k, e in enumerate(vi_events) if k % 2 == half}
+            ev = day.evidence
+            i, j = _pair_indices(day)
+            keep = np.array([not ev.cross[k] or gold[ordered[i[k]].id] in train_events or gold[ordered[j[k]].id] in train_events
+                             for k in range(len(i))]) if len(i) else np.zeros(0, bool)
+            sub = dataclasses.replace(ev, **{f.name: np.asarray(getattr(ev, f.name))[keep] for f in dataclasses.fields(ev)
+                                             if getattr(ev, f.name) is not None and np.ndim(getattr(ev, f.name)) == 1})
+            part = dataclasses.replace(day, evidence=sub, same=day.same[keep], within_score=day.within_score[keep])
+            weights = fit([part, other])
+            path = Path(store_path).with_suffix(f".half{half}.json")
+            path.write_text(json.dumps(weights), encoding="utf-8")
+            events = cluster_events(articles, [], store=store, settings=EventSettings(model=str(path)))
+            pred = {a: e.id for e in events for a in e.articles}
+            test = [a.id for a in articles if a.language == "zh" or gold[a.id] not in train_events]
+            p, r, n_pred, n_gold = cross_language({k: pred[k] for k in test}, {k: gold[k] for k in test}, language)
+            print(f"| half {half} of the events | the other half | {p:.3f} | {r:.3f} | {n_pred} / {n_gold} |")
+
+
+def _pair_indices(day):
+    return day.pairs if hasattr(day, "pairs") else (np.empty(0, int), np.empty(0, int))
 
 
 def fmt(name, s, extra=""):
@@ -94,7 +158,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--store", default="/tmp/storytrace-events-dev.db")
     parser.add_argument("--sweep", action="store_true", help="also sweep storytrace's threshold")
+    parser.add_argument("--set", default="zh-2021-02", choices=["zh-2021-02", "zh-vi-2025-11"])
+    parser.add_argument("--held-out", action="store_true", help="split-half check of the cross-language model")
     args = parser.parse_args()
+    if args.held_out:
+        held_out(args.store)
+        return
 
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -105,7 +174,8 @@ def main() -> None:
     from storytrace.store import Store
     from storytrace.textfold import fold
 
-    articles, gold = load_dev()
+    articles, gold = load_dev(args.set)
+    language = {a.id: a.language for a in articles}
     ids = [a.id for a in articles]
     print(f"{len(articles)} articles, {len(set(gold.values()))} gold events")
     print("| method | BCubed P | BCubed R | BCubed F1 | pair P | pair R | pair F1 | setting |")
@@ -141,7 +211,9 @@ def main() -> None:
                 took = time.perf_counter() - started
                 pred = {a: e.id for e in events for a in e.articles}
                 s = bcubed(pred, gold) + pairwise(pred, gold)
-                print(fmt(name, s, f"threshold {threshold:.2f}, {len(events)} events, {took:.1f}s (vectors cached)"))
+                cp, cr, n_pred, n_gold = cross_language(pred, gold, language)
+                cross = f", cross-language pairs P {cp:.3f} R {cr:.3f} ({n_pred} predicted / {n_gold} gold)" if n_gold else ""
+                print(fmt(name, s, f"threshold {threshold:.2f}, {len(events)} events, {took:.1f}s (vectors cached){cross}"))
 
 
 if __name__ == "__main__":

@@ -71,3 +71,29 @@ def show_event(
         table.add_row(published, art.language or "", art.outlet or "", art.id, art.title,
                       event.reasons.get(art.id, ""))
     console.print(table)
+
+
+@app.command("train-events")
+def train_events(
+    gold: list[Path] = typer.Argument(..., help="Gold files: one JSON object per article, {\"file\", \"event\"}; files beside it or in its posts/ folder."),
+    out: Path = typer.Option(..., "--out", help="Weights file to write (use it with STORYTRACE_EVENT_WEIGHTS=FILE)."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Store whose vector cache is used and filled (default: a temporary one)."),
+    c: float = typer.Option(1.0, "--C", help="Inverse L2 strength of the logistic regressions."),
+) -> None:
+    """Learn how cross-language evidence combines, from labelled days (see events/training.py)."""
+    import json
+    import tempfile
+
+    from ..events.training import train
+    from ..store import Store
+
+    missing = [str(p) for p in gold if not p.is_file()]
+    if missing:
+        err_console.print(f"[red]not a file:[/red] {', '.join(missing)}")
+        raise typer.Exit(2)
+    with tempfile.TemporaryDirectory() as tmp, Store(cache or Path(tmp) / "vectors.db") as store:
+        weights = train(gold, store=store, c=c, progress=lambda p: console.print(f"read {p}"))
+    out.write_text(json.dumps(weights, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    pairs = weights["pairs"]
+    console.print(f"wrote {out}: {pairs['cross']} cross-language pairs ({pairs['cross_same']} same event), "
+                  f"{pairs['within']} within-language pairs; use it with STORYTRACE_EVENT_WEIGHTS={out}")

@@ -33,6 +33,7 @@ class LabelledPairs:
     evidence: object
     same: np.ndarray
     within_score: np.ndarray
+    pairs: tuple[np.ndarray, np.ndarray] | None = None   # (i, j) into the articles sorted by id
 
 
 def load_gold(path: Path) -> tuple[list[Article], dict[str, str]]:
@@ -71,7 +72,7 @@ def labelled_pairs(articles: list[Article], gold: dict[str, str], *, store=None,
     i, j = candidate_pairs(features, settings)
     ev = evidence(features, i, j, settings, scored=False)
     same = np.array([gold[articles[a].id] == gold[articles[b].id] for a, b in zip(i, j)], dtype=bool)
-    return LabelledPairs(ev, same, hand_score(ev, settings))
+    return LabelledPairs(ev, same, hand_score(ev, settings), (i, j))
 
 
 def _logistic(x: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:
