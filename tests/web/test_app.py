@@ -211,3 +211,14 @@ def test_pasted_outlet_is_kept_even_when_not_a_known_code(tmp_path):
                        title="Ferry resumes", outlet="Harbour Courier")
     article = build_article(RawDocument(str(path), path.read_text(encoding="utf-8"), "markdown"))
     assert article.outlet == "Harbour Courier"
+
+
+def test_compare_evidence_names_sides_not_ids(sample):
+    from storytrace.model import ReuseLink
+    from storytrace.present.compare import build_pair
+
+    a, b = sample["a"], sample["b"]
+    link = ReuseLink(a.id, b.id, "partial", 0.3, 0.4, direction="unknown",
+                     direction_evidence=f"{a.id} was published first, but only 38% of {b.id} is shared")
+    view = build_pair(b, a, link)
+    assert view.evidence == "the right article was published first, but only 38% of the left article is shared"

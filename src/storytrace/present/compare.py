@@ -46,6 +46,16 @@ class PairView:
         return self.a.id == self.b.id
 
     @property
+    def evidence(self) -> str:
+        """The link's direction evidence in words a reader can follow: article ids become
+        "the left article" / "the right article"."""
+        text = self.link.direction_evidence if self.link else ""
+        for art, side in ((self.a, "left"), (self.b, "right")):
+            if art.id:
+                text = text.replace(art.id, f"the {side} article")
+        return text
+
+    @property
     def source_side(self) -> str | None:
         """'a' or 'b': the side the shared text came from, when the link says so ("a->b" in
         the link's own order, whichever side each article is shown on); None otherwise."""
@@ -152,6 +162,6 @@ def pair_payload(view: PairView, event_id: str | None) -> dict:
     return {"a": view.a.id, "b": view.b.id, "event": event_id, "source": view.source_side,
             "kind": link.kind if link else None, "direction": link.direction if link else None,
             "common_source": link.common_source if link else None,
-            "evidence": link.direction_evidence if link else "",
+            "evidence": view.evidence,
             "passages": len(link.passages) if link else 0, "counts": view.counts,
             "sa": segments(view.a_segments), "sb": segments(view.b_segments)}
