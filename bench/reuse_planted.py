@@ -208,7 +208,7 @@ def score(links, baseline_links, plants, corpus: dict[str, Article], original: d
             continue
         size = plant.end - plant.start
         outside = [(span[0], min(span[1], plant.start)), (max(span[0], plant.end) - size, span[1] - size)]
-        ok = any(_overlap(part, s) > 0 for part in outside if part[1] > part[0] for s in before[(host, partner)])
+        ok = any(_overlap(part, s) > 0 for part in outside if part[1] > part[0] for s in before.get((host, partner), ()))
         if not ok and derive is not None and (host, partner) not in before and (host, partner) not in derived \
                 and host in original and partner in original:
             derived.add((host, partner))
