@@ -8,8 +8,14 @@ API from /openapi.json (plus `/`), and runs `--clients` concurrent keep-alive cl
 (httpx + asyncio) for `--seconds`. Two seconds in, one client uploads a new article and
 starts a re-analysis, then polls the job until it ends. Prints requests/s, latency
 percentiles and errors (any status >= 400 or transport error on a read) and exits non-zero
-if there were errors or p99 exceeded --p99-ms. Nothing listens beyond 127.0.0.1; the run
-stops by itself after --seconds plus the analysis it started (capped by --max-seconds).
+if there were errors or the page-view p99 exceeded --p99-ms. Nothing listens beyond
+127.0.0.1; the run stops by itself after --seconds plus the analysis it started (capped by
+--max-seconds).
+
+Page views are the HTML pages a person opens (`/`, a search, an event, a comparison); the
+JSON API and static files are reported beside them. Before the clock starts every URL is
+fetched once (`warmup_seconds`: the first search loads the segmentation dictionaries), so
+the figures are the steady state; `--no-warmup` measures a cold server.
 """
 from __future__ import annotations
 
@@ -101,6 +107,17 @@ def discover(base: str) -> tuple[list[str], dict | None]:
     return urls, upload
 
 
+PAGE_ROUTES = ("/", "/?q", "/?…", "/events/{id}", "/compare?…", "/add")
+
+
+def warm(base: str, urls: list[str]) -> float:
+    t0 = time.perf_counter()
+    with httpx.Client(base_url=base, timeout=120) as client:
+        for url in dict.fromkeys(urls):
+            client.get(url)
+    return round(time.perf_counter() - t0, 2)
+
+
 def _route(url: str) -> str:
     """URL to a route label for per-route figures: ids become {id}, the query is dropped."""
     path, _, query = url.partition("?")
@@ -108,20 +125,62 @@ def _route(url: str) -> str:
     return path + ("?q" if query.startswith("q=") else "?…" if query else "")
 
 
-async def reader(client: httpx.AsyncClient, urls: list[str], deadline: float, rng: random.Random,
+class Connection:
+    """One keep-alive HTTP/1.1 connection of a reader: GET and read the whole answer.
+
+    Why not httpx here: measured in this bench, an httpx AsyncClient spent about four times
+    the CPU per request that the server did, so on a small machine the figures were the
+    client's queueing, not the app's latency. The readers only GET, and the app answers with
+    Content-Length (or chunked), so a few lines of asyncio streams do; httpx still does the
+    upload and the analysis requests.
+    """
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, url: str) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(f"GET {url} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n\r\n".encode())
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+        lines = head.split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+        else:
+            await self.reader.readexactly(int(headers.get("content-length", "0")))
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return status
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+async def reader(conn: Connection, urls: list[str], deadline: float, rng: random.Random,
                  samples: list, errors: list) -> None:
     while time.monotonic() < deadline:
         url = rng.choice(urls)
         t0 = time.perf_counter()
         try:
-            r = await client.get(url)
-            status = r.status_code
-        except httpx.HTTPError as exc:
+            status = await asyncio.wait_for(conn.get(url), 30)
+        except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError) as exc:
             status = f"{type(exc).__name__}"
+            conn.close()
         dt = time.perf_counter() - t0
         samples.append((dt, _route(url), time.monotonic()))
         if not isinstance(status, int) or status >= 400:
             errors.append((url, status))
+    conn.close()
 
 
 async def writer(client: httpx.AsyncClient, base: str, upload: dict | None, max_seconds: float,
@@ -161,11 +220,13 @@ async def load(base: str, urls: list[str], upload: dict | None, clients: int, se
     samples: list = []
     errors: list = []
     log: dict = {}
-    limits = httpx.Limits(max_connections=clients + 2, max_keepalive_connections=clients + 2)
+    limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
         started = time.monotonic()
         deadline = started + seconds
-        tasks = [reader(client, urls, deadline, random.Random(i), samples, errors) for i in range(clients)]
+        host, port = base.rsplit("//", 1)[1].rsplit(":", 1)
+        tasks = [reader(Connection(host, int(port)), urls, deadline, random.Random(i), samples, errors)
+                 for i in range(clients)]
         tasks.append(writer(client, base, upload, max_seconds, log))
         await asyncio.gather(*tasks)
     busy_from, busy_to = log.pop("busy_from", None), log.pop("busy_to", deadline)
@@ -174,7 +235,12 @@ async def load(base: str, urls: list[str], upload: dict | None, clients: int, se
     per_route: dict[str, list[float]] = {}
     for dt, route, _ in samples:
         per_route.setdefault(route, []).append(dt)
+    busy_seconds = (min(busy_to, deadline) - busy_from) if busy_from else 0
+    pages_during = [s[0] for s in during if s[1] in PAGE_ROUTES]
+    pages_quiet = [s[0] for s in quiet if s[1] in PAGE_ROUTES]
     return {**_figures([s[0] for s in samples], seconds), "seconds": round(seconds, 2),
+            "page_views_while_analysis": _figures(pages_during, busy_seconds),
+            "page_views_without_writer": _figures(pages_quiet, seconds - busy_seconds),
             "errors": len(errors), "error_examples": errors[:10],
             "while_upload_and_analysis": _figures([s[0] for s in during],
                                                   (min(busy_to, deadline) - busy_from) if busy_from else 0),
@@ -199,7 +265,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--articles", type=int, default=200)
-    parser.add_argument("--p99-ms", type=float, default=2500, help="fail above this p99 latency (all reads)")
+    parser.add_argument("--p99-ms", type=float, default=300,
+                        help="fail above this p99 latency of page views (while the analysis runs, and without)")
+    parser.add_argument("--no-warmup", action="store_true", help="measure a cold server")
     parser.add_argument("--max-seconds", type=float, default=300, help="cap on waiting for the re-analysis")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
@@ -217,19 +285,27 @@ def main() -> int:
             wait_ready(base, proc)
             urls, upload = discover(base)
             print(f"{len(urls)} read URLs; upload route: {upload['path'] if upload else 'none'}")
+            warmup = None if args.no_warmup else warm(base, urls)
             result = asyncio.run(load(base, urls, upload, args.clients, args.seconds, args.max_seconds))
+            result["warmup_seconds"] = warmup
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             _, _, usage = os.wait4(proc.pid, 0)
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        result.update(server_cpu_seconds=round(usage.ru_utime + usage.ru_stime, 1),
+                      client_cpu_seconds=round(own.ru_utime + own.ru_stime, 1))
         result.update(clients=args.clients, articles=args.articles, server_peak_rss_mb=round(usage.ru_maxrss / 1024),
                       client_peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
     print(json.dumps(result, indent=1, ensure_ascii=False))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1, ensure_ascii=False))
-    ok = result["errors"] == 0 and result["p99_ms"] <= args.p99_ms \
+    pages = [result[k].get("p99_ms", 0) for k in ("page_views_while_analysis", "page_views_without_writer")]
+    ok = result["errors"] == 0 and max(pages) <= args.p99_ms \
+        and result["page_views_while_analysis"].get("requests", 0) > 0 \
         and result.get("analysis", {}).get("state") == "done" \
         and (result.get("upload") is None or result["upload"]["status"] < 400)
-    print("PASS" if ok else "FAIL", f"{result['rps']} req/s, p99 {result['p99_ms']} ms, {result['errors']} errors")
+    print("PASS" if ok else "FAIL", f"{result['rps']} req/s, page-view p99 {pages[0]} ms while the analysis ran "
+          f"({pages[1]} ms without), all reads p99 {result['p99_ms']} ms, {result['errors']} errors")
     return 0 if ok else 1
 
 

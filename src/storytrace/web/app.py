@@ -25,6 +25,7 @@ from ..present.search import matches, query_forms
 from ..present.views import SORTS, ReportData, sort_events
 from ..store import Store
 from .api import build_router
+from .cache import PageCache
 from .jobs import AnalysisJob
 from .uploads import MAX_UPLOAD_BYTES, UploadRefused, UploadTooLarge, save_pasted, save_upload
 
@@ -189,6 +190,11 @@ def create_app(store_path: str | Path, upload_dir: str | Path | None = None, *,
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
         return response
+
+    # Outermost: a rendered GET answer is repeated until the store or the job state changes
+    # (web/cache.py); the analysis progress is never cached.
+    app.add_middleware(PageCache, version=lambda: (store.data_version(), job.state),
+                       skip=("/add", "/api/analysis"))
 
     def page(name: str, **context) -> HTMLResponse:
         data = snapshot()

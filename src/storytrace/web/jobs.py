@@ -67,6 +67,11 @@ class AnalysisJob:
             return asdict(self._state)
 
     @property
+    def state(self) -> str:
+        """idle | running | done | failed (cheaper than `snapshot()` for a cache key)."""
+        return self._state.state
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
