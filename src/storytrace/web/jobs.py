@@ -11,8 +11,9 @@ kill ("the analysis process was killed by SIGKILL"); a failed job can simply be 
 Lifetimes: the job process dies with the server (`workers.die_with_parent`: PR_SET_PDEATHSIG,
 set by the job itself first thing, tied to the watcher thread that outlives it), and its own
 pool workers die with it. At most one analysis runs per store: the job takes the store's
-analysis lease (`store.acquire_lease`), so the app, the CLI and Spark runs exclude each other;
-`start` says no while this app's job runs or another process holds the lease.
+analysis lease (`store.acquire_lease`), so the app, the CLI and Spark runs exclude each other:
+`start` says no while this app's job runs, and a job that finds another process analysing the
+store reads its inputs, reports that it waits (and for whom), and analyses after it.
 """
 from __future__ import annotations
 
@@ -75,28 +76,14 @@ class AnalysisJob:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def _lease_holder(self) -> dict[str, Any] | None:
-        from ..store import Store, describe_holder, lease_holder
-
-        try:
-            with Store(self.store_path) as store:
-                holder = lease_holder(store)
-        except Exception:  # noqa: BLE001 - an unreadable store is reported by the job itself
-            return None
-        if holder is not None:
-            holder["description"] = describe_holder(holder)
-        return holder
-
     def start(self, inputs: list[str] | None = None) -> bool:
         """Start ingest (of `inputs`) + analysis in a new process; False (and `refused` says
-        why) if this app's job is running or another process analyses the store."""
+        why) while this app's job is still running. When another process (a CLI `analyze`, a
+        Spark run) holds the store's lease, the job reads the inputs, says it is waiting, and
+        analyses once the lease is free: nothing added is lost."""
         with self._lock:
             if self.running:
                 self.refused = "an analysis started from this app is still running"
-                return False
-            holder = self._lease_holder()
-            if holder is not None:
-                self.refused = f"another {holder['description']} holds this store"
                 return False
             self.refused = ""
             self._state = JobState(state="running", message="Starting…", started=time.time())
