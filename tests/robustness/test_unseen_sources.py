@@ -108,6 +108,7 @@ def test_html_nested_deeper_than_lxml_reads_keeps_its_text(depth):
     assert "nesting_fallback" in meta and "255" in meta["nesting_fallback"]
     art = build_article(RawDocument(source_path="deep.html", content=html, format="html"))
     assert BODY[0] in art.text and art.title == "深层页面"
+    assert "255" in art.metadata["nesting_fallback"]
 
 
 def test_deep_html_with_no_text_at_all_is_reported_not_silently_empty():

@@ -158,6 +158,8 @@ def build_article(raw: RawDocument) -> Article:
                              "evidence": dateline.evidence}
     if dropped:
         extra["boilerplate_dropped"] = len(dropped)
+    if page.get("nesting_fallback"):
+        extra["nesting_fallback"] = page["nesting_fallback"]     # too deep for lxml: read as a stream
     if meta.get("fetched"):
         extra["fetched"] = meta["fetched"]
     extra.update({key: fields[key] for key in ("categories", "tags") if key in fields})
