@@ -120,12 +120,15 @@ def finish_links(ordered: list[Article], family: np.ndarray, found: dict,
 
 
 def detect_reuse(articles: list[Article], *, settings: ReuseSettings | None = None,
-                 progress=None) -> ReuseLinks:
+                 progress=None, align=None) -> ReuseLinks:
     """Every related pair with its passages; deterministic whatever the input order.
 
     Near-identical copies form a family: each member is linked to the family's
     representative only (k - 1 links for k copies), and pairs between other articles and
-    the family go through the representative; `.families` holds the family records."""
+    the family go through the representative; `.families` holds the family records.
+    `align(fps, cands, settings, progress, align_all)`: how candidate pairs are aligned
+    (default `_align_all`); the local engine passes a memo of earlier alignments
+    (`engines.local.AlignmentMemo`) so an increment aligns only pairs it has not seen."""
     settings = settings or ReuseSettings()
     by_id = {art.id: art for art in articles}
     ordered = [by_id[key] for key in sorted(by_id)]
@@ -136,7 +139,8 @@ def detect_reuse(articles: list[Article], *, settings: ReuseSettings | None = No
     family = families_of(ordered, fps, settings)
     cands = candidate_pairs(fps, settings, family)
     found = {tuple(int(x) for x in cands.pairs[p]): passages
-             for p, passages in _align_all(fps, cands, settings, progress)}
+             for p, passages in (align(fps, cands, settings, progress, _align_all) if align
+                                 else _align_all(fps, cands, settings, progress))}
     outlets_present = {c for art in ordered if (c := canonical(art.outlet))}
     return finish_links(ordered, family, found, outlets_present)
 
