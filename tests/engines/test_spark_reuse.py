@@ -52,13 +52,17 @@ def test_spark_reuse_equals_local_across_blocks_and_resumes(spark, tmp_path, mon
 
     monkeypatch.setenv("STORYTRACE_SPARK_BLOCK", "5")                # 8 blocks of 5 articles
     arts = corpus()
-    expected = _dicts(detect_reuse(arts, settings=ReuseSettings(workers=1)))
+    local = detect_reuse(arts, settings=ReuseSettings(workers=1))
+    expected = _dicts(local)
     kinds = {link["kind"] for link in expected}
     assert {"duplicate", "partial"} <= kinds and len(expected) > 30
+    families = [f.to_dict() for f in local.families]
+    assert [f["representative"] for f in families] == ["a004"] and len(families[0]["members"]) == 3
 
     root = str(tmp_path / "work")
     first = StageDir(spark, root)
-    assert _dicts(spark_reuse_links(spark, first, list(reversed(arts)))) == expected
+    found = spark_reuse_links(spark, first, list(reversed(arts)))
+    assert _dicts(found) == expected and [f.to_dict() for f in found.families] == families
     assert first.reused == []
 
     again = StageDir(spark, root)
