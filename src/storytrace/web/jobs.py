@@ -74,7 +74,9 @@ class AnalysisJob:
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """An analysis is under way: its state says so (its process may still be exiting after
+        reporting the end; that one holds no lease any more and is not waited for)."""
+        return self._state.state == "running" and self._thread is not None and self._thread.is_alive()
 
     def start(self, inputs: list[str] | None = None) -> bool:
         """Start ingest (of `inputs`) + analysis in a new process; False (and `refused` says
@@ -87,7 +89,7 @@ class AnalysisJob:
                 return False
             self.refused = ""
             self._state = JobState(state="running", message="Starting…", started=time.time())
-            self._thread = threading.Thread(target=self._watch, args=(list(inputs or []),),
+            self._thread = threading.Thread(target=self._watch, args=(self._state, list(inputs or [])),
                                             name="storytrace-analysis-watch", daemon=True)
             self._thread.start()
             return True
@@ -107,15 +109,16 @@ class AnalysisJob:
                 proc.kill()
         self.wait(timeout)
 
-    def _set(self, **changes: Any) -> None:
+    def _set(self, st: JobState, **changes: Any) -> None:
         with self._lock:
             for key, value in changes.items():
-                setattr(self._state, key, value)
+                setattr(st, key, value)
 
-    def _apply(self, message: dict[str, Any]) -> None:
+    def _apply(self, st: JobState, message: dict[str, Any]) -> None:
+        """Apply one progress message to the state of the job that sent it (each job updates
+        only its own `JobState`, so a finished job's watcher never touches a newer job's)."""
         kind = message.get("kind")
         with self._lock:
-            st = self._state
             if kind == "step":
                 st.step = st.message = message["description"]
                 st.done, st.total = 0, message.get("total")
@@ -126,12 +129,12 @@ class AnalysisJob:
             elif kind == "errors":
                 st.errors = message["errors"]
             elif kind == "done":
-                st.state, st.message, st.total = "done", message["message"], None
+                st.state, st.message, st.total, st.finished = "done", message["message"], None, time.time()
             elif kind == "failed":
-                st.state, st.error = "failed", message["error"]
+                st.state, st.error, st.finished = "failed", message["error"], time.time()
                 st.message = f"Failed: {message['error']}"
 
-    def _watch(self, inputs: list[str]) -> None:
+    def _watch(self, st: JobState, inputs: list[str]) -> None:
         """Start the job process from this thread (its PR_SET_PDEATHSIG is tied to it), follow
         its progress, and record how it ended."""
         read_fd, write_fd = os.pipe()
@@ -145,16 +148,16 @@ class AnalysisJob:
             os.close(read_fd)
             os.close(write_fd)
             stderr.close()
-            self._set(state="failed", finished=time.time(), error=f"could not start the analysis: {exc}",
+            self._set(st, state="failed", finished=time.time(), error=f"could not start the analysis: {exc}",
                       message=f"Failed: could not start the analysis: {exc}")
             return
         os.close(write_fd)
         self._proc = proc
-        self._set(pid=proc.pid)
+        self._set(st, pid=proc.pid)
         with os.fdopen(read_fd, "r", encoding="utf-8") as pipe:
             for line in pipe:                    # ends when the job process exits, however it ends
                 try:
-                    self._apply(json.loads(line))
+                    self._apply(st, json.loads(line))
                 except (ValueError, KeyError, TypeError):
                     continue
         code = proc.wait()
@@ -162,8 +165,7 @@ class AnalysisJob:
         tail = stderr.read()[-4000:].decode("utf-8", errors="replace").strip()
         stderr.close()
         with self._lock:
-            st = self._state
-            st.finished, st.pid = time.time(), None
+            st.finished, st.pid = st.finished or time.time(), None
             if st.state == "running":            # ended without saying how: killed or crashed
                 if code < 0:
                     st.error = f"the analysis process was killed by {_signal_name(-code)}"
@@ -171,7 +173,8 @@ class AnalysisJob:
                     last = tail.splitlines()[-1] if tail else ""
                     st.error = f"the analysis process exited with status {code}" + (f": {last}" if last else "")
                 st.state, st.message = "failed", f"Failed: {st.error}"
-        self._proc = None
+        if self._proc is proc:
+            self._proc = None
 
 
 # -- the job process --------------------------------------------------------------------------
