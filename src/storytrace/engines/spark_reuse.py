@@ -80,7 +80,7 @@ def spark_reuse_links(spark, stages: StageDir, articles: list[Article], *, setti
     from ..reuse import ReuseSettings
     from ..reuse.detect import ReuseLinks, finish_links
     from ..reuse.direction import canonical
-    from ..reuse.family import priority
+    from ..reuse.family import family_meta, priority
     from . import spark_tasks as tasks
 
     settings = settings or ReuseSettings()
@@ -93,18 +93,19 @@ def spark_reuse_links(spark, stages: StageDir, articles: list[Article], *, setti
     blocks = time_blocks(ordered, sc.defaultParallelism)
     n_blocks = int(blocks.max()) + 1
     order = priority(ordered)
+    meta = family_meta(ordered)
     texts = hashlib.blake2b("\x1e".join(a.text or "" for a in ordered).encode("utf-8"), digest_size=16).hexdigest()
 
     def build_pairs():
         postings = articles_rdd(spark, ordered).mapPartitions(
             partial(tasks.postings_blobs, settings=settings, parts=hash_parts))
         anchors = postings.partitionBy(hash_parts).mapPartitions(
-            partial(tasks.anchor_blobs, blocks=blocks, order=order, settings=settings))
+            partial(tasks.anchor_blobs, blocks=blocks, order=order, meta=meta, settings=settings))
         return spark.createDataFrame(anchors.partitionBy(n_blocks).mapPartitions(
             partial(tasks.pair_blobs, settings=settings, width=n)), tasks.PAIRS_SCHEMA)
 
     fp_pairs = fingerprint("pairs-v3", code_fingerprint(), [a.id for a in ordered], texts, repr(settings),
-                           hash_parts, blocks.tobytes().hex(), order)
+                           hash_parts, blocks.tobytes().hex(), order, [sorted(c) for c in meta[1]], meta[0])
     pairs = stages.stage("pairs", fp_pairs, build_pairs, rebuild=rebuild)
     family, needed = _small_rows(pairs, n)
     outlets_present = {c for art in ordered if (c := canonical(art.outlet))}

@@ -108,17 +108,18 @@ def postings_blobs(rows: Iterator, settings, parts: int) -> Iterator[tuple[int, 
             yield part, ("postings", pack(hash=h[mask], doc=d[mask], pos=p[mask]))
 
 
-def anchor_blobs(records: Iterator, blocks: np.ndarray, order: list[int], settings) -> Iterator[tuple[int, tuple[str, bytes]]]:
+def anchor_blobs(records: Iterator, blocks: np.ndarray, order: list[int], meta, settings) -> Iterator[tuple[int, tuple[str, bytes]]]:
     """`candidates.anchors_from_postings` over one hash partition, keyed by the earlier
     publication block of each pair (where the pair will be aligned).
 
     A partition holds every posting of its hashes, so the groups it sees are whole and the
     anchors are exactly those the local engine derives from the global posting array.
-    Families are formed first from every article's sketch, in the driver's `order`, as
+    Families are formed first from every article's sketch, in the driver's `order`, with
+    representatives re-picked from the driver's `meta` (`family.family_meta`), as
     `detect_reuse` does; partition 0 also passes them on (key -1) for the driver.
     """
     from ..reuse.candidates import anchors_from_postings
-    from ..reuse.family import find_families
+    from ..reuse.family import find_families, representatives
 
     postings, sketches, parts = [], {}, set()
     for part, (kind, blob) in records:
@@ -129,7 +130,8 @@ def anchor_blobs(records: Iterator, blocks: np.ndarray, order: list[int], settin
         else:
             postings.append(unpack(blob))
     empty = np.zeros(0, dtype=np.uint64)
-    family = find_families([sketches.get(i, empty) for i in range(len(blocks))], order)
+    family = representatives(find_families([sketches.get(i, empty) for i in range(len(blocks))], order),
+                             meta, order)
     if 0 in parts:
         yield -1, ("families", pack(family=family))
     if not postings:

@@ -17,7 +17,7 @@ from .align import align_pair
 from .candidates import Candidates, candidate_pairs
 from .classify import classify, union_spans, visible_length
 from .direction import canonical, infer_direction
-from .family import article_sketch, build_families, find_families, priority
+from .family import article_sketch, build_families, family_meta, find_families, priority, representatives
 from .fingerprint import Fingerprint, fingerprint
 from ..workers import NoProcesses, process_map
 from .settings import ReuseSettings
@@ -107,7 +107,9 @@ class ReuseLinks(list):
 
 def families_of(ordered: list[Article], fps: list[Fingerprint], settings: ReuseSettings) -> np.ndarray:
     """family[i]: index of article i's representative (see `family.py`)."""
-    return find_families([article_sketch(fp, settings) for fp in fps], priority(ordered))
+    order = priority(ordered)
+    return representatives(find_families([article_sketch(fp, settings) for fp in fps], order),
+                           family_meta(ordered), order)
 
 
 def finish_links(ordered: list[Article], family: np.ndarray, found: dict,

@@ -17,7 +17,9 @@ How a family is found, in time linear in the number of articles:
   sharing sketch values with it (an inverted index over the leaders' sketches only, so a
   family of 1,000 copies costs 1,000 look-ups of one leader, not 500,000 comparisons).
 
-The leader is the family's *representative*. Members are compared with it only, never
+The leader is the family's *representative*, unless other members credit the outlet of
+some members (the agency's own copies): then the most complete of those is
+(`representatives`). Members are compared with it only, never
 with each other (k - 1 alignments, k - 1 links), and pair links between two members are
 derived on request (`detect.pair_link`). Everything here is a pure function of the
 sketches and the order, so the local and the Spark engine form the same families.
@@ -108,6 +110,42 @@ def find_families(sketches: list[np.ndarray], order: list[int]) -> np.ndarray:
             for v in values_i:
                 leaders_by_value.setdefault(v, []).append(i)
     return family
+
+
+def family_meta(articles: list[Article]) -> tuple[list[str | None], list[frozenset[str]], list[int]]:
+    """Per article: canonical outlet, canonical sources it credits (not itself), visible length:
+    what `representatives` needs (small, so the Spark driver ships it to every task)."""
+    from .classify import visible_length
+    from .direction import _credits, canonical
+
+    return ([canonical(a.outlet) for a in articles], [frozenset(_credits(a)) for a in articles],
+            [visible_length(a.text or "") for a in articles])
+
+
+def representatives(family: np.ndarray, meta, order: list[int]) -> np.ndarray:
+    """Re-pick each family's representative where the credits say who the source is.
+
+    Among the members whose outlet the other members credit (the agency's own copies),
+    the most complete one (most visible characters; reprints cut, rarely add) is the
+    representative; without such a member, the leader (the earliest) stays."""
+    outlets, credits, lengths = meta
+    groups: dict[int, list[int]] = {}
+    for i, rep in enumerate(family.tolist()):
+        if rep != i:
+            groups.setdefault(rep, [rep]).append(i)
+    if not groups:
+        return family
+    rank = np.empty(len(family), dtype=np.int64)
+    rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
+    out = family.copy()
+    for rep, members in groups.items():
+        credited = [m for m in members if outlets[m] and any(outlets[m] in credits[o] for o in members if o != m)]
+        if not credited:
+            continue
+        best = min(credited, key=lambda m: (-lengths[m], int(rank[m])))
+        if best != rep:
+            out[np.asarray(members)] = best
+    return out
 
 
 def thresholds(settings, n_families: int) -> tuple[int, int]:
