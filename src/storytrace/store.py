@@ -68,6 +68,14 @@ CREATE TABLE IF NOT EXISTS embeddings (
     dim INTEGER NOT NULL,
     vec BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS alignments (key TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS signals (article TEXT PRIMARY KEY, key TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS seen_files (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS stages (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS leases (
     name TEXT PRIMARY KEY,
@@ -321,6 +329,50 @@ class Store:
                 "INSERT OR REPLACE INTO embeddings VALUES (?,?,?,?)",
                 [(k, model, int(v.shape[0]), np.asarray(v, dtype=np.float32).tobytes())
                  for k, v in vectors.items()])
+
+    # -- event signals cache (per article; `engines.local.cached_signals`) ----------
+    def get_signals(self, keys: dict[str, str]) -> dict[str, str]:
+        """Article id -> stored signals record (JSON), for those stored under the given key."""
+        out: dict[str, str] = {}
+        ids = list(keys)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for article, key, data in self._conn.execute(
+                    f"SELECT article, key, data FROM signals WHERE article IN ({marks})", chunk):
+                if keys[article] == key:
+                    out[article] = data
+        return out
+
+    def put_signals(self, records: dict[str, tuple[str, str]]) -> None:
+        """Store article id -> (key, signals record as JSON), replacing older ones."""
+        with self.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO signals VALUES (?,?,?)",
+                             [(a, k, d) for a, (k, d) in records.items()])
+
+    # -- alignment memo (per candidate pair; `engines.local.AlignmentMemo`) ---------
+    def get_alignments(self, keys: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(self._conn.execute(f"SELECT key, data FROM alignments WHERE key IN ({marks})", chunk))
+        return out
+
+    def put_alignments(self, records: dict[str, str]) -> None:
+        with self.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO alignments VALUES (?,?)", list(records.items()))
+
+    # -- files seen by `storytrace watch` ------------------------------------------
+    def seen_files(self) -> dict[str, tuple[int, int]]:
+        """path -> (size, mtime_ns) of every file `watch` has handed to ingest."""
+        return {p: (s, m) for p, s, m in self._conn.execute("SELECT path, size, mtime_ns FROM seen_files")}
+
+    def mark_seen(self, files: Iterable[tuple[str, int, int]]) -> None:
+        with self.transaction() as conn:
+            now = time.time()
+            conn.executemany("INSERT OR REPLACE INTO seen_files VALUES (?,?,?,?)",
+                             [(p, s, m, now) for p, s, m in files])
 
     # -- named stages --------------------------------------------------------------
     def stage_fingerprint(self, name: str) -> str | None:

@@ -191,7 +191,8 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
         with _timed(timings, "clustering"):
             events = cluster_events(articles, links, store=store,
                                     existing=None if force else store.events(), progress=progress,
-                                    signals_for=signals_step, settings=event_settings)
+                                    signals_for=cached_signals(store, signals_step, force=force),
+                                    settings=event_settings)
             inferred = {a.id: a for a in infer_missing_years(articles, events)}
         # Stored records: as found, plus this run's inferred years (earlier ones are redone).
         current = {a.id: a for a in stored}
@@ -226,6 +227,65 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
     return summary
 
 
+class AlignmentMemo:
+    """`detect_reuse`'s `align` hook: earlier alignments read from the store, only new pairs aligned.
+
+    `align_pair` is a pure function of the two texts as fingerprinted, the pair's anchors
+    (positions and the "frequent" flags that formula statistics set) and the settings, so
+    a pair whose key (a digest of all of these plus the reuse code version) is stored gets
+    its stored passages: exactly what aligning it again would give. An increment therefore
+    aligns only pairs with a new article and old pairs whose anchors changed (an n-gram
+    crossing the formula threshold or the anchor cap as families are added, a family's new
+    representative); everything else in the reuse step (fingerprints, families, candidates,
+    classification, direction) is recomputed over all articles, so links, families,
+    formula flags and directions are those of a from-scratch run. `force` aligns all anew."""
+
+    def __init__(self, store: Store, *, force: bool = False) -> None:
+        self.store, self.force = store, force
+        self.aligned = 0        # pairs aligned by the last call (the rest came from the store)
+        self.reused = 0
+
+    def __call__(self, fps, cands, settings, progress, align_all):
+        import numpy as np
+
+        from ..model import Passage
+        from ..reuse.candidates import Candidates
+
+        head = hashlib.blake2b(json.dumps([code_version("reuse"), settings_record(settings)],
+                                          sort_keys=True).encode(), digest_size=16).digest()
+        texts = [hashlib.blake2b(fp.text.encode("utf-8"), digest_size=16).digest() for fp in fps]
+        keys = []
+        for p in range(len(cands)):
+            i, j = (int(x) for x in cands.pairs[p])
+            pos_a, pos_b, frequent = cands.anchors(p)
+            digest = hashlib.blake2b(head + texts[i] + texts[j], digest_size=20)
+            for column in (pos_a, pos_b, frequent):
+                digest.update(np.ascontiguousarray(column).tobytes())
+            keys.append(digest.hexdigest())
+        known = {} if self.force else self.store.get_alignments(keys)
+        todo = [p for p, key in enumerate(keys) if key not in known]
+        counts = np.diff(cands.offsets)[todo] if todo else np.zeros(0, dtype=np.int64)
+        rows = (np.concatenate([np.arange(cands.offsets[p], cands.offsets[p + 1]) for p in todo])
+                if todo else np.zeros(0, dtype=np.int64))
+        sub = Candidates(pairs=cands.pairs[todo].reshape(-1, 2),
+                         offsets=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+                         pos_a=cands.pos_a[rows], pos_b=cands.pos_b[rows], frequent=cands.frequent[rows])
+        fresh = dict(align_all(fps, sub, settings, progress)) if todo else {}
+        new = {keys[p]: json.dumps([x.to_dict() for x in fresh.get(k, [])], ensure_ascii=False)
+               for k, p in enumerate(todo)}
+        if new:
+            self.store.put_alignments(new)
+        self.aligned, self.reused = len(todo), len(keys) - len(todo)
+        out = [(todo[k], passages) for k, passages in fresh.items()]
+        done = set(todo)
+        for p, key in enumerate(keys):
+            if p not in done:
+                passages = [Passage(**x) for x in json.loads(known[key])]
+                if passages:
+                    out.append((p, passages))
+        return sorted(out, key=lambda item: item[0])
+
+
 def run_analysis(store: Store, *, force: bool = False, progress=None, timings: dict | None = None,
                  workers: int | None = None, reuse_settings=None, event_settings=None):
     """All stages in this process, the per-article work in `workers` processes (reuse
@@ -236,11 +296,62 @@ def run_analysis(store: Store, *, force: bool = False, progress=None, timings: d
     settings = reuse_settings or ReuseSettings()
     if workers is not None:
         settings = dataclasses.replace(settings, workers=workers)
-    return run_stages(store, reuse_step=lambda articles: detect_reuse(articles, settings=settings, progress=progress),
+    memo = AlignmentMemo(store, force=force)
+    return run_stages(store, reuse_step=lambda articles: detect_reuse(articles, settings=settings,
+                                                                      progress=progress, align=memo),
                       signals_step=lambda articles: pooled_signals(articles, workers=settings.workers,
                                                                    progress=progress),
                       force=force, progress=progress, timings=timings,
                       reuse_settings=settings, event_settings=event_settings)
+
+
+# -- event signals cached per article ------------------------------------------------------
+# An increment re-clusters the time window around its new articles (`cluster._split_by_time`),
+# so most articles it reads were already read by the previous run. Their signals are a pure
+# function of the article as the stage reads it and of the events code, so they are kept in
+# the store (table `signals`, JSON) under that key and built only for articles without one.
+
+def signals_key(article: Article) -> str:
+    """What an article's signals depend on: every field of the article as the events stage
+    reads it, and the events code version (`code_version`)."""
+    row = json.dumps(article.to_dict(), ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.blake2b(f"{code_version('events')}\x1e{row}".encode("utf-8"), digest_size=16).hexdigest()
+
+
+def signals_to_json(signals: ArticleSignals) -> str:
+    record = dataclasses.asdict(signals)
+    record["published"] = signals.published.isoformat() if signals.published else None
+    return json.dumps(record, ensure_ascii=False)
+
+
+def signals_from_json(text: str) -> ArticleSignals:
+    from datetime import date
+
+    from ..events.signals import ArticleSignals
+
+    record = json.loads(text)
+    record["published"] = date.fromisoformat(record["published"]) if record["published"] else None
+    record["month_day"] = tuple(record["month_day"]) if record["month_day"] is not None else None
+    record["lead_dates"] = [tuple(d) for d in record["lead_dates"]]
+    return ArticleSignals(**record)
+
+
+def cached_signals(store: Store, step: Callable[[list[Article]], list[ArticleSignals]] | None,
+                   *, force: bool = False) -> Callable[[list[Article]], list[ArticleSignals]]:
+    """A `signals_for` that reads the store's signals cache and builds (with `step`, or one
+    by one here) only those of articles without a current record; `force` rebuilds all."""
+    def signals_for(articles: list[Article]) -> list[ArticleSignals]:
+        from ..events.signals import build_signals
+
+        keys = {a.id: signals_key(a) for a in articles}
+        have = {} if force else {i: signals_from_json(d) for i, d in store.get_signals(keys).items()}
+        missing = [a for a in articles if a.id not in have]
+        built = list(step(missing)) if step is not None and missing else [build_signals(a) for a in missing]
+        if built:
+            store.put_signals({s.id: (keys[s.id], signals_to_json(s)) for s in built})
+        have.update((s.id, s) for s in built)
+        return [have[a.id] for a in articles]
+    return signals_for
 
 
 # -- event signals in a process pool -------------------------------------------------------

@@ -1,0 +1,226 @@
+"""What adding articles to a grown store costs: the same new articles into stores of k weeks.
+
+    python bench/increment.py [--sizes 1 4] [--new 100] [--work /tmp/storytrace-increment]
+
+The new articles are the `--new` newest posts of the real week (/work/shared/corpus/zh-2021-02,
+by file name, i.e. publication day then outlet); the 1x store is the rest of the real week,
+size k adds k-1 synthetic weeks (bench/scale_corpus.py, the same enlargements bench/scale.py
+uses, dated after the real week, so every store holds the same time window around the new
+articles and only the store's size changes). Each store is built and analysed once (cached in
+--work; the full run's time per article is printed), then copied, and one child process does
+the increment as `storytrace run NEW --store S --out DIR` does it: ingest, analyze, write
+outputs. Printed per size: the increment's wall time per step, its peak memory (ru_maxrss of
+the child and of its reaped workers) and its cost per new article.
+
+Embeddings: stand-in vectors (`bench/scale.py: stub_vectors`, hashed lead bigrams) for every
+article, old and new, both in the full runs and in the increments: the real encoder runs
+about 30 leads/s on this machine and would be the same per-article cost in both, so it is
+left out of both. `--real-encoder` keeps it (for the new articles only in the increment).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
+CORPUS = REPO / ".." / "shared" / "corpus" / "zh-2021-02"
+
+
+def _stub(store, ids: set[str] | None = None) -> None:
+    """Stand-in vectors (bench/scale.py's) for the given articles (all when None)."""
+    sys.path.insert(0, str(BENCH))
+    import scale
+
+    class Only:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def articles(self):
+            return [a for a in self.inner.articles() if ids is None or a.id in ids]
+
+        def put_vectors(self, *args):
+            return self.inner.put_vectors(*args)
+    scale.stub_vectors(Only(store))
+
+
+def split_corpus(work: Path, new: int) -> tuple[Path, Path]:
+    """(folder of links to the old posts, folder of links to the `new` newest ones)."""
+    old_dir, new_dir = work / "week-old", work / f"week-new{new}"
+    if not (new_dir / ".done").exists():
+        files = sorted(p for p in CORPUS.resolve().iterdir() if p.is_file() and not p.name.startswith("."))
+        for folder in (old_dir, new_dir):
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+        for p in files[:-new]:
+            (old_dir / p.name).symlink_to(p)
+        for p in files[-new:]:
+            (new_dir / p.name).symlink_to(p)
+        (new_dir / ".done").write_text("ok")
+    return old_dir, new_dir
+
+
+def _peak_mb() -> dict:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"peak_mb": round(own, 1), "peak_mb_workers": round(kids, 1)}
+
+
+def _pipeline(store, inputs: list[str], out: Path, steps: dict, stub_ids_of_new: bool,
+              real_encoder: bool) -> None:
+    """ingest → (stand-in vectors) → analyze → outputs, each step timed into `steps`."""
+    from storytrace.engines.local import run_analysis
+    from storytrace.ingest import ingest
+    from storytrace.pipeline import write_outputs
+
+    t = time.perf_counter()
+    summary = ingest(inputs, store)
+    steps["ingest"] = time.perf_counter() - t
+    if not real_encoder:
+        t = time.perf_counter()
+        _stub(store, set(summary.new_ids) if stub_ids_of_new else None)
+        steps["(stand-in vectors, not counted)"] = time.perf_counter() - t
+    timings: dict = {}
+    t = time.perf_counter()
+    run_analysis(store, timings=timings)
+    steps["analyze"] = time.perf_counter() - t
+    for name, seconds in timings.items():
+        steps[f"  analyze: {name}"] = seconds
+    t = time.perf_counter()
+    write_outputs(store, out)
+    steps["outputs"] = time.perf_counter() - t
+    steps["stored"] = summary.stored
+
+
+def child_build(work: Path, size: int, new: int) -> dict:
+    """Build and analyse the size-k store from scratch (what the increment starts from)."""
+    from storytrace.store import Store
+
+    old_dir, _ = split_corpus(work, new)
+    inputs = [str(old_dir)] + [str(work / "synth" / f"part{p:02d}") for p in range(1, size)]
+    db = work / f"built-{size}.db"
+    out = work / f"built-{size}-out"
+    steps: dict = {}
+    with Store(db) as store:
+        _pipeline(store, inputs, out, steps, stub_ids_of_new=False, real_encoder=False)
+        articles = store.count_articles()
+    return {"size": size, "articles": articles, "steps": steps, **_peak_mb()}
+
+
+def child_increment(work: Path, size: int, new: int, real_encoder: bool, profile: bool) -> dict:
+    """Copy the built store and its outputs, add the new articles, as `storytrace run` does."""
+    from storytrace.store import Store
+
+    _, new_dir = split_corpus(work, new)
+    src, db = work / f"built-{size}.db", work / f"inc-{size}.db"
+    out = work / f"inc-{size}-out"
+    for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        p.unlink(missing_ok=True)
+    shutil.copyfile(src, db)
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(work / f"built-{size}-out", out)
+    steps: dict = {}
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    t = time.perf_counter()
+    with Store(db) as store:
+        _pipeline(store, [str(new_dir)], out, steps, stub_ids_of_new=True, real_encoder=real_encoder)
+        articles = store.count_articles()
+    wall = time.perf_counter() - t - steps.get("(stand-in vectors, not counted)", 0.0)
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        path = work / f"inc-{size}.prof.txt"
+        with open(path, "w") as fh:
+            pstats.Stats(profiler, stream=fh).sort_stats("cumulative").print_stats(45)
+    return {"size": size, "articles_after": articles, "new": steps["stored"], "wall_s": round(wall, 2),
+            "steps": {k: round(v, 2) for k, v in steps.items()}, **_peak_mb()}
+
+
+def _child(args: list[str]) -> dict:
+    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode or not lines:
+        raise SystemExit(f"child {args} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--new", type=int, default=100)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/storytrace-increment"))
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the stores even if cached")
+    parser.add_argument("--repeat", type=int, default=1, help="increments per size (best is kept)")
+    parser.add_argument("--real-encoder", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="cProfile the increment (WORK/inc-K.prof.txt)")
+    parser.add_argument("--child", nargs=2, metavar=("WHAT", "SIZE"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        what, size = args.child[0], int(args.child[1])
+        result = (child_build(args.work, size, args.new) if what == "build"
+                  else child_increment(args.work, size, args.new, args.real_encoder, args.profile))
+        print(json.dumps(result), flush=True)
+        return 0
+    if not CORPUS.is_dir():
+        print(f"corpus not found at {CORPUS}", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(BENCH))
+    from scale import prepare
+
+    args.work.mkdir(parents=True, exist_ok=True)
+    split_corpus(args.work, args.new)
+    # the enlargements: scale.py's (derived from the whole real week, dated after it)
+    prepare(args.work, max(args.sizes) - 1)
+    base = [sys.executable]
+    flags = ["--work", str(args.work), "--new", str(args.new)] + (["--real-encoder"] if args.real_encoder else [])
+    rows = []
+    for size in args.sizes:
+        saved = args.work / f"built-{size}.json"
+        if args.rebuild or not saved.exists():
+            for p in args.work.glob(f"built-{size}.db*"):
+                p.unlink()
+            saved.write_text(json.dumps(_child([*flags, "--child", "build", str(size)])))
+        built = json.loads(saved.read_text())
+        print(json.dumps({"built": built}), flush=True)
+        tries = [_child([*flags, *(["--profile"] if args.profile else []), "--child", "increment", str(size)])
+                 for _ in range(args.repeat)]
+        inc = min(tries, key=lambda r: r["wall_s"])
+        print(json.dumps({"increment": inc}), flush=True)
+        full = sum(v for k, v in built["steps"].items() if k in ("ingest", "analyze", "outputs"))
+        rows.append((size, built, inc, full))
+    del base
+    print()
+    print(f"{args.new} new articles (the newest posts of the real week); stand-in vectors"
+          + (" except the new articles' (real encoder)" if args.real_encoder else "") + "; 2-core machine")
+    print("| size | stored before | full run s | full s/article | increment s | increment s/article "
+          "| ratio to full s/article at 1x | peak MB (child) | peak MB (workers) | slowest steps |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    ref = None
+    for size, built, inc, full in rows:
+        per_full = full / built["articles"]
+        ref = per_full if ref is None and size == min(args.sizes) else ref
+        per_inc = inc["wall_s"] / max(1, inc["new"])
+        slow = sorted(((v, k.strip()) for k, v in inc["steps"].items()
+                       if k not in ("stored", "(stand-in vectors, not counted)")), reverse=True)[:4]
+        print(f"| {size}x | {built['articles']} | {full:.1f} | {per_full * 1000:.1f} ms | {inc['wall_s']:.2f} "
+              f"| {per_inc * 1000:.1f} ms | {per_inc / ref:.1f}x | {inc['peak_mb']:.0f} | {inc['peak_mb_workers']:.0f} "
+              f"| {', '.join(f'{k} {v:.2f}' for v, k in slow)} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""Increments (issue 13): a store analysed batch by batch gives the reuse answer of one run
+over all its articles, while the second analysis aligns only the pairs it has not seen and
+builds event signals only for articles it has not read before.
+
+Inputs: the bundled examples split in halves, and the five seed articles split 3 + 2
+(../shared/seeds, skipped when absent; read, never copied).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from storytrace.engines import local
+from storytrace.engines.local import cached_signals, signals_from_json, signals_to_json
+from storytrace.events.signals import build_signals
+from storytrace.ingest import ingest
+from storytrace.pipeline import analyze
+from storytrace.present.exports import write_jsonl_outputs
+from storytrace.read import expand_inputs
+from storytrace.reuse import align as align_module
+from storytrace.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples" / "articles"
+SEEDS = ROOT.parent / "shared" / "seeds"
+EXACT = ("reuse.jsonl", "families.jsonl")
+
+
+def _exports(folder: Path, batches: list[list[str]], counter=None, per_batch=None) -> dict[str, bytes]:
+    with Store(folder / "storytrace.db") as store:
+        for batch in batches:
+            ingest(batch, store, workers=1)
+            before = counter.calls if counter else 0
+            analyze(store)
+            if per_batch is not None:
+                per_batch.append(counter.calls - before)
+        write_jsonl_outputs(store, folder)
+    return {name: (folder / name).read_bytes() for name in ("reuse.jsonl", "families.jsonl", "events.jsonl")}
+
+
+class AlignCounter:
+    """Counts real calls of `align_pair` (the aligner itself runs)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.calls = 0
+        original = align_module.align_pair
+
+        def counted(*args, **kwargs):
+            self.calls += 1
+            return original(*args, **kwargs)
+        import storytrace.reuse.detect as detect
+
+        monkeypatch.setattr(detect, "align_pair", counted)
+
+
+def _seed_units() -> list[str]:
+    if not SEEDS.is_dir():
+        pytest.skip("seeds not present")
+    units = sorted(str(p) for p in SEEDS.iterdir() if p.suffix == ".txt")
+    if len(units) < 5:
+        pytest.skip("fewer than five seeds")
+    return units[:5]
+
+
+@pytest.mark.parametrize("which", ["examples", "seeds"])
+def test_increment_gives_the_reuse_of_one_run(which, tmp_path, monkeypatch):
+    units = (sorted(u for u in expand_inputs([str(EXAMPLES)]) if isinstance(u, str))
+             if which == "examples" else _seed_units())
+    cut = len(units) // 2 if which == "examples" else 3
+    counter = AlignCounter(monkeypatch)
+    whole = _exports(tmp_path / "whole", [units])
+    aligned_whole = counter.calls
+    per_batch: list[int] = []
+    split = _exports(tmp_path / "split", [units[:cut], units[cut:]], counter, per_batch)
+    for name in EXACT:
+        assert split[name] == whole[name], f"{name} differs after the increment"
+    links = [json.loads(line) for line in whole["reuse.jsonl"].decode().splitlines()]
+    assert links, "the inputs must hold reuse for this test to mean anything"
+    # the increment re-used the first analysis's alignments: it aligned fewer pairs than the
+    # single run over everything (old pairs are aligned again only where their anchors changed)
+    assert aligned_whole > 0 and per_batch[0] > 0
+    assert per_batch[1] < aligned_whole
+
+
+def test_second_analysis_aligns_only_new_pairs(tmp_path, monkeypatch):
+    units = sorted(u for u in expand_inputs([str(EXAMPLES)]) if isinstance(u, str))
+    counter = AlignCounter(monkeypatch)
+    with Store(tmp_path / "s.db") as store:
+        ingest(units, store, workers=1)
+        analyze(store)
+        first = counter.calls
+        assert first > 0
+        counter.calls = 0
+        analyze(store, force=True)          # --force aligns everything again
+        assert counter.calls == first
+        counter.calls = 0
+        memo = local.AlignmentMemo(store)
+        from storytrace.reuse import ReuseSettings, detect_reuse
+
+        links = detect_reuse(store.articles(), settings=ReuseSettings(workers=1), align=memo)
+        assert counter.calls == 0 and memo.aligned == 0 and memo.reused >= first
+        assert sorted((l.a, l.b, l.kind) for l in links) == sorted(
+            (l.a, l.b, l.kind) for l in store.reuse_links() if l.kind != "translation")
+
+
+def test_signals_survive_the_store(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        ingest([str(EXAMPLES)], store, workers=1)
+        for art in store.articles():
+            sig = build_signals(art)
+            assert signals_from_json(signals_to_json(sig)) == sig
+
+
+def test_signals_built_once_per_article(tmp_path):
+    units = sorted(u for u in expand_inputs([str(EXAMPLES)]) if isinstance(u, str))
+    built: list[str] = []
+
+    def step(articles):
+        built.extend(a.id for a in articles)
+        return [build_signals(a) for a in articles]
+
+    with Store(tmp_path / "s.db") as store:
+        ingest(units[: len(units) // 2], store, workers=1)
+        first = store.article_ids()
+        read = cached_signals(store, step)
+        arts = sorted(store.articles(), key=lambda a: a.id)
+        assert [s.id for s in read(arts)] == [a.id for a in arts]
+        assert sorted(built) == sorted(first)
+        built.clear()
+        ingest(units[len(units) // 2:], store, workers=1)
+        arts = sorted(store.articles(), key=lambda a: a.id)
+        again = read(arts)
+        assert sorted(built) == sorted(set(store.article_ids()) - set(first))
+        assert again == [build_signals(a) for a in arts]       # cached = built anew
+        built.clear()
+        edited = dataclasses.replace(arts[0], title=arts[0].title + "（更新）")
+        assert read([edited])[0] == build_signals(edited)        # a changed record is rebuilt
+        assert built == [edited.id]
+        built.clear()
+        cached_signals(store, step, force=True)(arts[:2])
+        assert built == [a.id for a in arts[:2]]
