@@ -139,7 +139,8 @@ def representatives(family: np.ndarray, meta, order: list[int]) -> np.ndarray:
     rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
     out = family.copy()
     for rep, members in groups.items():
-        credited = [m for m in members if outlets[m] and any(outlets[m] in credits[o] for o in members if o != m)]
+        tally = Counter(key for m in members for key in credits[m])     # how many members credit each source
+        credited = [m for m in members if outlets[m] and tally[outlets[m]] - (outlets[m] in credits[m]) > 0]
         if not credited:
             continue
         best = min(credited, key=lambda m: (-lengths[m], int(rank[m])))
@@ -179,14 +180,14 @@ def _source(members: list[Article], rep: Article) -> tuple[str | None, str]:
     """The member the others copied, when a credit or the publication order says so."""
     from .direction import _credits, canonical
 
-    for art in members:
+    credits = [_credits(m) for m in members]
+    tally = Counter(key for c in credits for key in c)      # members crediting each source: O(k)
+    for art, own in zip(members, credits):
         outlet = canonical(art.outlet)
-        if not outlet:
-            continue
-        crediting = [m for m in members if m is not art and outlet in _credits(m)]
-        if crediting:
-            name = _credits(crediting[0])[outlet]
-            return art.id, (f"{len(crediting)} of the other {len(members) - 1} copies credit {name}, "
+        count = tally[outlet] - (outlet in own) if outlet else 0
+        if count > 0:
+            name = next(c[outlet] for m, c in zip(members, credits) if m is not art and outlet in c)
+            return art.id, (f"{count} of the other {len(members) - 1} copies credit {name}, "
                             f"the outlet of {art.id}")
     from .direction import _order
 
