@@ -12,6 +12,7 @@ from . import ingest as _ingest  # noqa: F401,E402
 from . import reuse as _reuse  # noqa: F401,E402
 from . import events as _events  # noqa: F401,E402
 from . import present as _present  # noqa: F401,E402
+from . import watch as _watch  # noqa: F401,E402
 
 
 def main() -> None:

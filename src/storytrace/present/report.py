@@ -174,8 +174,32 @@ def static_asset(name: str) -> str:
     return (STATIC / name).read_text(encoding="utf-8")
 
 
+# The static report is one file a browser must open whole, so it holds at most the newest
+# REPORT_NEWEST events (about a week of news) plus the REPORT_LARGEST largest ones; the header
+# says how many were left out. Every event stays in events.jsonl and in the web app.
+REPORT_NEWEST = 2000
+REPORT_LARGEST = 200
+
+
+def cap_events(data: ReportData, newest: int | None = None, largest: int | None = None) -> int:
+    """Keep only the `newest` and the `largest` events in `data` (in place; defaults
+    REPORT_NEWEST, REPORT_LARGEST); returns how many were left out."""
+    newest = REPORT_NEWEST if newest is None else newest
+    largest = REPORT_LARGEST if largest is None else largest
+    if len(data.events) <= newest + largest:
+        return 0
+    keep = {ev.id for ev in data.events[:newest]}          # data.events: newest first
+    keep |= {ev.id for ev in sorted(data.events, key=lambda ev: (-len(ev.members), ev.id))[:largest]}
+    omitted = len(data.events) - len(keep)
+    data.events = [ev for ev in data.events if ev.id in keep]
+    data.event_by_id = {ev.id: ev for ev in data.events}
+    data.event_of = {m.article.id: ev.id for ev in data.events for m in ev.members}
+    return omitted
+
+
 def render_report(store: Store) -> str:
     data = ReportData(store)
+    omitted = cap_events(data)
     nonce = secrets.token_urlsafe(18)
     views = related_pairs(data)
     prerendered, prerendered_ids = split_prerendered(views)
@@ -185,7 +209,7 @@ def render_report(store: Store) -> str:
         data=data, events=sort_events(data.events), urls=StaticUrls(data, prerendered_ids), pairs=prerendered,
         nonce=nonce, mode="static",
         css=Markup(static_asset("report.css")), js=Markup(static_asset("report.js")),
-        fold_json=script_json(fold_table()), pairs_json=script_json(payload), filters={},
+        fold_json=script_json(fold_table()), pairs_json=script_json(payload), filters={}, omitted=omitted,
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
 
 
