@@ -388,9 +388,9 @@ class Store:
 # An analysis rewrites whole tables (reuse, events) from its own snapshot of the articles, so two
 # at once on one store lose work. Whoever analyses (the CLI, the web app's job, a Spark run)
 # first takes the lease: a row in the store itself, taken in one IMMEDIATE transaction, renewed
-# by a heartbeat thread and given up at the end. A holder that dies stops renewing, and its
-# lease expires after LEASE_TTL seconds; on the same host a holder whose pid is gone is known
-# dead at once.
+# by a heartbeat thread and given up at the end. On the same host a holder whose pid is gone is
+# known dead at once; a holder on another host (a shared store) that stops renewing loses the
+# lease LEASE_TTL seconds after its last heartbeat.
 LEASE_TTL = 30.0
 ANALYSIS_LEASE = "analysis"
 
@@ -476,11 +476,13 @@ def _lease_holder(conn: sqlite3.Connection, name: str) -> dict[str, Any] | None:
 
 
 def _holder_dead(holder: dict[str, Any], now: float) -> bool:
+    """On this host the holder's pid decides (a long write that delays the heartbeat is no
+    death); a holder on another host is dead once its expiry passed without a heartbeat."""
     import socket
 
-    if holder["expires"] <= now:
-        return True
-    return holder["host"] == socket.gethostname() and not _pid_alive(int(holder["pid"]))
+    if holder["host"] == socket.gethostname():
+        return not _pid_alive(int(holder["pid"]))
+    return holder["expires"] <= now
 
 
 def _try_lease(store: Store, name: str, owner: str, purpose: str, ttl: float) -> dict[str, Any] | None:
