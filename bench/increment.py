@@ -4,9 +4,9 @@
 
 The new articles are the `--new` newest posts of the real week (/work/shared/corpus/zh-2021-02,
 by file name, i.e. publication day then outlet); the 1x store is the rest of the real week,
-size k adds k-1 synthetic weeks (bench/scale_corpus.py, the same enlargements bench/scale.py
-uses, dated after the real week, so every store holds the same time window around the new
-articles and only the store's size changes). Each store is built and analysed once (cached in
+size k adds k-1 synthetic weeks (bench/scale_corpus.py, the enlargements bench/scale.py uses,
+but dated 14, 28, ... days before the real week: see `prepare`), so every store holds the same
+time window around the new articles and only the store's size changes. Each store is built and analysed once (cached in
 --work; the full run's time per article is printed), then copied, and one child process does
 the increment as `storytrace run NEW --store S --out DIR` does it: ingest, analyze, write
 outputs. Printed per size: the increment's wall time per step, its peak memory (ru_maxrss of
@@ -32,6 +32,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
 CORPUS = REPO / ".." / "shared" / "corpus" / "zh-2021-02"
+SYNTH = "synth-past"          # enlargements dated before the real week (see `prepare`)
+DAYS_PER_PART = -14
 
 
 def _stub(store, ids: set[str] | None = None) -> None:
@@ -53,9 +55,10 @@ def _stub(store, ids: set[str] | None = None) -> None:
 
 def split_corpus(work: Path, new: int) -> tuple[Path, Path]:
     """(folder of links to the old posts, folder of links to the `new` newest ones)."""
-    old_dir, new_dir = work / "week-old", work / f"week-new{new}"
+    old_dir, new_dir = work / f"week-old{new}", work / f"week-new{new}"
     if not (new_dir / ".done").exists():
-        files = sorted(p for p in CORPUS.resolve().iterdir() if p.is_file() and not p.name.startswith("."))
+        # posts only (their names start with the publication day), not the folder's notes
+        files = sorted(p for p in CORPUS.resolve().iterdir() if p.is_file() and p.name[:4].isdigit())
         for folder in (old_dir, new_dir):
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
@@ -65,6 +68,12 @@ def split_corpus(work: Path, new: int) -> tuple[Path, Path]:
             (new_dir / p.name).symlink_to(p)
         (new_dir / ".done").write_text("ok")
     return old_dir, new_dir
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its reaped children (the pools' workers)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def _peak_mb() -> dict:
@@ -84,9 +93,10 @@ def _pipeline(store, inputs: list[str], out: Path, steps: dict, stub_ids_of_new:
     summary = ingest(inputs, store)
     steps["ingest"] = time.perf_counter() - t
     if not real_encoder:
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), _cpu()
         _stub(store, set(summary.new_ids) if stub_ids_of_new else None)
         steps["(stand-in vectors, not counted)"] = time.perf_counter() - t
+        steps["(stand-in vectors cpu)"] = _cpu() - cpu
     timings: dict = {}
     t = time.perf_counter()
     run_analysis(store, timings=timings)
@@ -104,14 +114,16 @@ def child_build(work: Path, size: int, new: int) -> dict:
     from storytrace.store import Store
 
     old_dir, _ = split_corpus(work, new)
-    inputs = [str(old_dir)] + [str(work / "synth" / f"part{p:02d}") for p in range(1, size)]
+    inputs = [str(old_dir)] + [str(work / SYNTH / f"part{p:02d}") for p in range(1, size)]
     db = work / f"built-{size}.db"
     out = work / f"built-{size}-out"
     steps: dict = {}
+    cpu = _cpu()
     with Store(db) as store:
         _pipeline(store, inputs, out, steps, stub_ids_of_new=False, real_encoder=False)
         articles = store.count_articles()
-    return {"size": size, "articles": articles, "steps": steps, **_peak_mb()}
+    cpu = _cpu() - cpu - steps.pop("(stand-in vectors cpu)", 0.0)
+    return {"size": size, "articles": articles, "steps": steps, "cpu_s": round(cpu, 2), **_peak_mb()}
 
 
 def child_increment(work: Path, size: int, new: int, real_encoder: bool, profile: bool) -> dict:
@@ -133,11 +145,12 @@ def child_increment(work: Path, size: int, new: int, real_encoder: bool, profile
 
         profiler = cProfile.Profile()
         profiler.enable()
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), _cpu()
     with Store(db) as store:
         _pipeline(store, [str(new_dir)], out, steps, stub_ids_of_new=True, real_encoder=real_encoder)
         articles = store.count_articles()
     wall = time.perf_counter() - t - steps.get("(stand-in vectors, not counted)", 0.0)
+    cpu = _cpu() - cpu - steps.pop("(stand-in vectors cpu)", 0.0)
     if profiler is not None:
         import pstats
 
@@ -146,12 +159,37 @@ def child_increment(work: Path, size: int, new: int, real_encoder: bool, profile
         with open(path, "w") as fh:
             pstats.Stats(profiler, stream=fh).sort_stats("cumulative").print_stats(45)
     return {"size": size, "articles_after": articles, "new": steps["stored"], "wall_s": round(wall, 2),
+            "cpu_s": round(cpu, 2),
             "steps": {k: round(v, 2) for k, v in steps.items()}, **_peak_mb()}
 
 
-def _child(args: list[str]) -> dict:
-    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+def prepare(work: Path, parts: int) -> None:
+    """The enlargements of bench/scale.py (bench/scale_corpus.py, derived from the whole real
+    week), but part p dated 14 x p days *before* it: a store grows into the past while news
+    arrives at its newest end, and the gap keeps every synthetic week out of the `max_days`
+    (10) window around the new articles, so that window holds the same articles at every
+    size and only the store's size changes."""
+    sys.path.insert(0, str(BENCH))
+    from scale_corpus import Seed, write_enlargement
+
+    from storytrace.ingest import ingest
+    from storytrace.store import Store
+
+    if parts <= 0:
+        return
+    with Store(work / "base.db") as store:
+        if not store.count_articles():
+            ingest([str(CORPUS)], store)
+        seeds = [Seed(a.title, a.text, (a.published or "2021-02-05")[:10], a.outlet or "SYN")
+                 for a in store.articles()]
+    write_enlargement(seeds, work / SYNTH, parts, days_per_part=DAYS_PER_PART)
+
+
+def _child(args: list[str], src: Path | None = None) -> dict:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    if src is not None:                  # another checkout's storytrace (e.g. the code before a change)
+        env["PYTHONPATH"] = str(src)
+    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode or not lines:
         raise SystemExit(f"child {args} failed:\n{proc.stderr[-3000:]}")
@@ -166,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the stores even if cached")
     parser.add_argument("--repeat", type=int, default=1, help="increments per size (best is kept)")
     parser.add_argument("--real-encoder", action="store_true")
+    parser.add_argument("--increment-src", type=Path, help="run the increments with the storytrace package "
+                        "under this src folder (the stores are still built with this checkout's)")
     parser.add_argument("--profile", action="store_true", help="cProfile the increment (WORK/inc-K.prof.txt)")
     parser.add_argument("--child", nargs=2, metavar=("WHAT", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -178,12 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     if not CORPUS.is_dir():
         print(f"corpus not found at {CORPUS}", file=sys.stderr)
         return 2
-    sys.path.insert(0, str(BENCH))
-    from scale import prepare
-
     args.work.mkdir(parents=True, exist_ok=True)
     split_corpus(args.work, args.new)
-    # the enlargements: scale.py's (derived from the whole real week, dated after it)
     prepare(args.work, max(args.sizes) - 1)
     base = [sys.executable]
     flags = ["--work", str(args.work), "--new", str(args.new)] + (["--real-encoder"] if args.real_encoder else [])
@@ -196,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
             saved.write_text(json.dumps(_child([*flags, "--child", "build", str(size)])))
         built = json.loads(saved.read_text())
         print(json.dumps({"built": built}), flush=True)
-        tries = [_child([*flags, *(["--profile"] if args.profile else []), "--child", "increment", str(size)])
+        tries = [_child([*flags, *(["--profile"] if args.profile else []), "--child", "increment", str(size)],
+                        args.increment_src)
                  for _ in range(args.repeat)]
         inc = min(tries, key=lambda r: r["wall_s"])
         print(json.dumps({"increment": inc}), flush=True)
@@ -207,8 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.new} new articles (the newest posts of the real week); stand-in vectors"
           + (" except the new articles' (real encoder)" if args.real_encoder else "") + "; 2-core machine")
     print("| size | stored before | full run s | full s/article | increment s | increment s/article "
-          "| ratio to full s/article at 1x | peak MB (child) | peak MB (workers) | slowest steps |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "| ratio to full s/article at 1x | increment CPU s | peak MB (child) | peak MB (workers) | slowest steps |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     ref = None
     for size, built, inc, full in rows:
         per_full = full / built["articles"]
@@ -217,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
         slow = sorted(((v, k.strip()) for k, v in inc["steps"].items()
                        if k not in ("stored", "(stand-in vectors, not counted)")), reverse=True)[:4]
         print(f"| {size}x | {built['articles']} | {full:.1f} | {per_full * 1000:.1f} ms | {inc['wall_s']:.2f} "
-              f"| {per_inc * 1000:.1f} ms | {per_inc / ref:.1f}x | {inc['peak_mb']:.0f} | {inc['peak_mb_workers']:.0f} "
+              f"| {per_inc * 1000:.1f} ms | {per_inc / ref:.1f}x | {inc.get('cpu_s', float('nan')):.1f} "
+              f"| {inc['peak_mb']:.0f} | {inc['peak_mb_workers']:.0f} "
               f"| {', '.join(f'{k} {v:.2f}' for v, k in slow)} |")
     return 0
 

@@ -167,8 +167,11 @@ def _shift_day(day: str, days: int) -> str:
     return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
 
 
-def write_enlargement(seeds: list[Seed], out_dir: Path, parts: int, *, seed: int = 20210202) -> list[Path]:
-    """Write `parts` folders of len(seeds) derived articles each; size k uses the first k-1."""
+def write_enlargement(seeds: list[Seed], out_dir: Path, parts: int, *, seed: int = 20210202,
+                      days_per_part: int = 7) -> list[Path]:
+    """Write `parts` folders of len(seeds) derived articles each; size k uses the first k-1.
+    Part p is dated `days_per_part` x p days from the real week (bench/increment.py uses -14:
+    older weeks, with a gap, so the time window around new articles is the same at every size)."""
     folders = [out_dir / f"part{part:02d}" for part in range(1, parts + 1)]
     todo = [f for f in folders if not (f / ".done").exists()]
     if not todo:
@@ -189,7 +192,7 @@ def write_enlargement(seeds: list[Seed], out_dir: Path, parts: int, *, seed: int
         for i, base in enumerate(enciphered):
             op = OPS[(i + part) % len(OPS)]
             title, text = derive(base, by_day[base.day], op, rng)
-            day = _shift_day(base.day, 7 * part)
+            day = _shift_day(base.day, days_per_part * part)
             body = _front_matter(title, day, i, base.outlet) + text + "\n"
             (folder / f"{day}-SYN{part:02d}-{i:05d}-{op}.md").write_text(body, encoding="utf-8")
         (folder / ".done").write_text("ok")
