@@ -20,6 +20,20 @@ def _python_children(pid: int) -> list[int]:
     return [p for p in descendants(pid) if "python" in cmdline(p)]
 
 
+def _kill_once_busy(proc, busy, logs: Path, *, timeout: float, settle: float = 0.3) -> None:
+    """Wait until `busy()` (the run's workers are up), SIGKILL the leader only, and assert
+    that nothing of its process group is left 5 s later."""
+    try:
+        assert wait_until(busy, timeout=timeout, interval=0.2), (logs / "stderr.txt").read_text()[-2000:]
+        time.sleep(settle)
+        assert proc.poll() is None, "the run ended before it could be killed"
+    except BaseException:
+        proc.kill()
+        raise
+    left = kill_leader_and_wait_group(proc, timeout=5)
+    assert not left, left
+
+
 def _ingested(tmp_path: Path, n: int) -> Path:
     from storytrace.ingest import ingest
     from storytrace.store import Store
@@ -35,32 +49,14 @@ def test_sigkill_during_ingest_leaves_no_worker(tmp_path):
     corpus = write_reuse_corpus(tmp_path / "corpus", 1500, seed=5)
     proc = start_cli_group(["ingest", str(corpus.root), "--store", str(tmp_path / "s.db"), "--workers", "2",
                             "--no-progress"], tmp_path / "logs")
-    try:
-        assert wait_until(lambda: len(_python_children(proc.pid)) >= 2, timeout=60), \
-            (tmp_path / "logs" / "stderr.txt").read_text()[-2000:]
-        time.sleep(0.3)
-        assert proc.poll() is None, "ingest ended before it could be killed"
-    except BaseException:
-        proc.kill()
-        raise
-    left = kill_leader_and_wait_group(proc, timeout=5)
-    assert not left, left
+    _kill_once_busy(proc, lambda: len(_python_children(proc.pid)) >= 2, tmp_path / "logs", timeout=60)
 
 
 def test_sigkill_during_local_analysis_leaves_no_worker(tmp_path):
     db = _ingested(tmp_path, 400)
     proc = start_cli_group(["analyze", "--store", str(db), "--no-progress"], tmp_path / "logs",
                            env={"STORYTRACE_WORKERS": "2"})
-    try:
-        assert wait_until(lambda: len(_python_children(proc.pid)) >= 2, timeout=120), \
-            (tmp_path / "logs" / "stderr.txt").read_text()[-2000:]
-        time.sleep(0.3)
-        assert proc.poll() is None, "analysis ended before it could be killed"
-    except BaseException:
-        proc.kill()
-        raise
-    left = kill_leader_and_wait_group(proc, timeout=5)
-    assert not left, left
+    _kill_once_busy(proc, lambda: len(_python_children(proc.pid)) >= 2, tmp_path / "logs", timeout=120)
 
 
 @pytest.mark.spark
@@ -77,12 +73,4 @@ def test_sigkill_during_spark_analysis_leaves_no_jvm_or_worker(tmp_path):
     def spark_workers_running():
         tree = [cmdline(p) for p in descendants(proc.pid)]
         return any("java" in c for c in tree) and any("pyspark" in c for c in tree)
-    try:
-        assert wait_until(spark_workers_running, timeout=240, interval=0.2), \
-            (tmp_path / "logs" / "stderr.txt").read_text()[-2000:]
-        assert proc.poll() is None, "analysis ended before it could be killed"
-    except BaseException:
-        proc.kill()
-        raise
-    left = kill_leader_and_wait_group(proc, timeout=5)
-    assert not left, left
+    _kill_once_busy(proc, spark_workers_running, tmp_path / "logs", timeout=240, settle=0.0)
