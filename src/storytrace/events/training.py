@@ -13,7 +13,8 @@ pairs, evidence), so the model sees exactly the pairs the clusterer scores. Two 
   within-language score, which puts both on one scale (see `scoring.cross_score`).
 
 Features are standardised before fitting, and the weights mapped back, so the L2 penalty
-treats every feature alike whatever its range.
+treats every feature alike whatever its range; the cross-language weights are bounded to
+their evidence's sign (`CROSS_SIGNS`).
 """
 from __future__ import annotations
 
@@ -75,14 +76,36 @@ def labelled_pairs(articles: list[Article], gold: dict[str, str], *, store=None,
     return LabelledPairs(ev, same, hand_score(ev, settings), (i, j))
 
 
-def _logistic(x: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:
-    from sklearn.linear_model import LogisticRegression
+def _logistic(x: np.ndarray, y: np.ndarray, c: float, signs: list[int] | None = None) -> tuple[np.ndarray, float]:
+    """L2-penalised logistic regression (the penalty of scikit-learn's `C`) on standardised
+    columns, optionally with a sign bound per column (+1: weight ≥ 0, -1: ≤ 0, 0: free),
+    fitted with L-BFGS-B; weights are mapped back to the raw columns."""
+    from scipy.optimize import minimize
 
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     mean, std = x.mean(axis=0), x.std(axis=0)
     std[std == 0] = 1.0
-    model = LogisticRegression(C=c, max_iter=10_000).fit((x - mean) / std, y)
-    coef = model.coef_[0] / std
-    return coef, float(model.intercept_[0] - (model.coef_[0] * mean / std).sum())
+    z = (x - mean) / std
+
+    def loss(params):
+        w, b = params[:-1], params[-1]
+        t = z @ w + b
+        grad_t = 1.0 / (1.0 + np.exp(-t)) - y
+        value = np.sum(np.logaddexp(0.0, t) - y * t) + 0.5 * (w @ w) / c
+        return value, np.concatenate([z.T @ grad_t + w / c, [grad_t.sum()]])
+
+    signs = signs or [0] * x.shape[1]
+    bounds = [(0, None) if s > 0 else (None, 0) if s < 0 else (None, None) for s in signs] + [(None, None)]
+    result = minimize(loss, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B", bounds=bounds,
+                      options={"maxiter": 10_000})
+    w, b = result.x[:-1], result.x[-1]
+    return w / std, float(b - (w * mean / std).sum())
+
+
+# The signs evidence can only have: more similarity never makes one happening less likely,
+# disagreement never more likely. Fitting within these bounds keeps the model monotone where
+# labelled pairs are few: a column the data cannot support gets weight 0, not noise.
+CROSS_SIGNS = {"other_day": -1, "gap": -1, "commentary": -1}
 
 
 def fit(days: list[LabelledPairs], *, c: float = 1.0) -> dict:
@@ -99,7 +122,7 @@ def fit(days: list[LabelledPairs], *, c: float = 1.0) -> dict:
     x, y = np.concatenate(cross_x), np.concatenate(cross_y)
     if y.sum() == 0 or y.all():
         raise ValueError("the labelled days need cross-language pairs of both kinds (same event and not)")
-    coef, intercept = _logistic(x, y, c)
+    coef, intercept = _logistic(x, y, c, [CROSS_SIGNS.get(name, 1) for name in CROSS_FEATURES])
     slope, offset = _logistic(np.concatenate(within_s)[:, None], np.concatenate(within_y), c)
     return {
         "cross": {"weights": {name: round(float(w), 6) for name, w in zip(CROSS_FEATURES, coef)},
