@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS embeddings (
     vec BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS alignments (key TEXT PRIMARY KEY, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS signals (article TEXT PRIMARY KEY, key TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS signals (article TEXT PRIMARY KEY, key TEXT NOT NULL, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS seen_files (
     path TEXT PRIMARY KEY,
     size INTEGER NOT NULL,
@@ -331,9 +331,9 @@ class Store:
                  for k, v in vectors.items()])
 
     # -- event signals cache (per article; `engines.local.cached_signals`) ----------
-    def get_signals(self, keys: dict[str, str]) -> dict[str, str]:
-        """Article id -> stored signals record (JSON), for those stored under the given key."""
-        out: dict[str, str] = {}
+    def get_signals(self, keys: dict[str, str]) -> dict[str, bytes]:
+        """Article id -> stored signals record, for those stored under the given key."""
+        out: dict[str, bytes] = {}
         ids = list(keys)
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
@@ -344,8 +344,8 @@ class Store:
                     out[article] = data
         return out
 
-    def put_signals(self, records: dict[str, tuple[str, str]]) -> None:
-        """Store article id -> (key, signals record as JSON), replacing older ones."""
+    def put_signals(self, records: dict[str, tuple[str, bytes]]) -> None:
+        """Store article id -> (key, signals record), replacing older ones."""
         with self.transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO signals VALUES (?,?,?)",
                              [(a, k, d) for a, (k, d) in records.items()])

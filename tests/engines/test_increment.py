@@ -77,6 +77,11 @@ def test_increment_gives_the_reuse_of_one_run(which, tmp_path, monkeypatch):
     split = _exports(tmp_path / "split", [units[:cut], units[cut:]], counter, per_batch)
     for name in EXACT:
         assert split[name] == whole[name], f"{name} differs after the increment"
+    # events: the same groups of articles; an event that grew keeps the id it opened with and
+    # its earlier members the reason they joined with (README: A growing store)
+    def groups(data: bytes) -> list[list[str]]:
+        return sorted(sorted(json.loads(line)["articles"]) for line in data.decode().splitlines())
+    assert groups(split["events.jsonl"]) == groups(whole["events.jsonl"])
     links = [json.loads(line) for line in whole["reuse.jsonl"].decode().splitlines()]
     assert links, "the inputs must hold reuse for this test to mean anything"
     # the increment re-used the first analysis's alignments: it aligned fewer pairs than the
@@ -142,3 +147,26 @@ def test_signals_built_once_per_article(tmp_path):
         built.clear()
         cached_signals(store, step, force=True)(arts[:2])
         assert built == [a.id for a in arts[:2]]
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_increment_gives_the_reuse_and_groups_of_one_local_run(spark, tmp_path):
+    """The examples in halves, each half ingested and analysed on Spark (signals cache shared
+    with the local engine, reuse recomputed on Spark), equal one local run over all of them."""
+    from storytrace.engines.spark import analyze_spark, ingest_spark
+
+    units = sorted(u for u in expand_inputs([str(EXAMPLES)]) if isinstance(u, str))
+    whole = _exports(tmp_path / "whole", [units])
+    cut = len(units) // 2
+    folder = tmp_path / "spark"
+    with Store(folder / "storytrace.db") as store:
+        for batch in (units[:cut], units[cut:]):
+            ingest_spark(batch, store, master="local[2]")
+            analyze_spark(store, master="local[2]")
+        write_jsonl_outputs(store, folder)
+    for name in EXACT:
+        assert (folder / name).read_bytes() == whole[name], f"{name} differs after the Spark increment"
+    groups = [sorted(sorted(json.loads(line)["articles"]) for line in data.splitlines())
+              for data in ((folder / "events.jsonl").read_bytes().decode(), whole["events.jsonl"].decode())]
+    assert groups[0] == groups[1]
