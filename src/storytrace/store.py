@@ -363,6 +363,19 @@ class Store:
         with self.transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO alignments VALUES (?,?)", list(records.items()))
 
+    def count_alignments(self) -> int:
+        return self._conn.execute("SELECT count(*) FROM alignments").fetchone()[0]
+
+    def keep_alignments(self, keys: Iterable[str]) -> int:
+        """Delete every stored alignment whose key is not in `keys`; returns how many went."""
+        with self.transaction() as conn:
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS live_keys (key TEXT PRIMARY KEY)")
+            conn.execute("DELETE FROM live_keys")
+            conn.executemany("INSERT OR IGNORE INTO live_keys VALUES (?)", ((k,) for k in keys))
+            gone = conn.execute("DELETE FROM alignments WHERE key NOT IN (SELECT key FROM live_keys)").rowcount
+            conn.execute("DELETE FROM live_keys")
+        return gone
+
     # -- files seen by `storytrace watch` ------------------------------------------
     def seen_files(self) -> dict[str, tuple[int, int]]:
         """path -> (size, mtime_ns) of every file `watch` has handed to ingest."""

@@ -170,3 +170,22 @@ def test_spark_increment_gives_the_reuse_and_groups_of_one_local_run(spark, tmp_
     groups = [sorted(sorted(json.loads(line)["articles"]) for line in data.splitlines())
               for data in ((folder / "events.jsonl").read_bytes().decode(), whole["events.jsonl"].decode())]
     assert groups[0] == groups[1]
+
+
+def test_stale_alignments_are_pruned(tmp_path, monkeypatch):
+    from storytrace.reuse import ReuseSettings, detect_reuse
+
+    with Store(tmp_path / "s.db") as store:
+        ingest([str(EXAMPLES)], store, workers=1)
+        articles = store.articles()
+        settings = ReuseSettings(workers=1)
+        memo = local.AlignmentMemo(store)
+        first = detect_reuse(articles, settings=settings, align=memo)
+        live = store.count_alignments()
+        assert live == memo.aligned > 0
+        store.put_alignments({f"stale-{i}": "[]" for i in range(local.PRUNE_FACTOR * live + 1)})
+        counter = AlignCounter(monkeypatch)
+        again = detect_reuse(articles, settings=settings, align=memo)
+        assert store.count_alignments() == live            # the stale keys went, the live ones stayed
+        assert counter.calls == 0 and memo.reused == live
+        assert [l.to_dict() for l in again] == [l.to_dict() for l in first]

@@ -228,6 +228,9 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
     return summary
 
 
+PRUNE_FACTOR = 2      # stored alignments beyond this many times the live pairs are pruned
+
+
 class AlignmentMemo:
     """`detect_reuse`'s `align` hook: earlier alignments read from the store, only new pairs aligned.
 
@@ -239,7 +242,9 @@ class AlignmentMemo:
     crossing the formula threshold or the anchor cap as families are added, a family's new
     representative); everything else in the reuse step (fingerprints, families, candidates,
     classification, direction) is recomputed over all articles, so links, families,
-    formula flags and directions are those of a from-scratch run. `force` aligns all anew."""
+    formula flags and directions are those of a from-scratch run. `force` aligns all anew.
+    Keys of pairs that are no longer candidates as they stand are deleted once the store
+    holds more than PRUNE_FACTOR times as many alignments as there are live pairs."""
 
     def __init__(self, store: Store, *, force: bool = False) -> None:
         self.store, self.force = store, force
@@ -276,6 +281,8 @@ class AlignmentMemo:
                for k, p in enumerate(todo)}
         if new:
             self.store.put_alignments(new)
+        if self.store.count_alignments() > PRUNE_FACTOR * max(1, len(keys)):
+            self.store.keep_alignments(keys)     # pairs no longer candidates as they stand
         self.aligned, self.reused = len(todo), len(keys) - len(todo)
         out = [(todo[k], passages) for k, passages in fresh.items()]
         done = set(todo)
