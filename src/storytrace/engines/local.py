@@ -287,7 +287,7 @@ class AlignmentMemo:
         out = [(todo[k], passages) for k, passages in fresh.items()]
         done = set(todo)
         for p, key in enumerate(keys):
-            if p not in done:
+            if p not in done and known[key] != "[]":         # most candidate pairs share no passage
                 passages = [Passage(**x) for x in json.loads(known[key])]
                 if passages:
                     out.append((p, passages))
