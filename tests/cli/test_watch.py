@@ -152,3 +152,23 @@ def test_not_a_folder_is_refused(tmp_path):
                          capture_output=True, text=True, timeout=60)
     said = " ".join(run.stderr.split())          # Rich wraps long lines
     assert run.returncode == 2 and "missing: not a folder" in said
+
+
+def test_a_file_still_being_written_waits_for_the_next_look(tmp_path):
+    from storytrace.store import Store
+    from storytrace.watch import Watcher
+
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    path = _post(folder, 0)
+    (folder / "post-9.md.part").write_text("half a file", encoding="utf-8")    # never taken
+    with Store(tmp_path / "s.db") as store:
+        watcher = Watcher(folder, store, settle=3600)
+        assert watcher.pending() == ([], [], 1)            # just written: wait one look
+        with path.open("a", encoding="utf-8") as fh:       # still growing
+            fh.write("补充：大桥将设置观景平台。\n")
+        assert watcher.pending() == ([], [], 1)
+        assert watcher.pending() == ([str(path)], [], 0)   # unchanged since the last look
+        old = time.time() - 7200
+        os.utime(path, (old, old))
+        assert Watcher(folder, store, settle=3600).pending() == ([str(path)], [], 0)   # old enough at once
