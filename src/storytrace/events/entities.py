@@ -91,12 +91,19 @@ def entity_keys(name: str, chinese: bool) -> list[str]:
     return list(dict.fromkeys(k for k in keys if k))
 
 
+@lru_cache(maxsize=64)
+def _tagged(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba's (word, part of speech) for a folded text; cached because entities and sound
+    keys read the same title + lead one after the other."""
+    return tuple((word.word, word.flag) for word in _posseg().cut(fold(text)))
+
+
 def _chinese_entities(text: str) -> list[tuple[str, str]]:
     out = []
-    for word in _posseg().cut(fold(text)):
-        kind = _ZH_FLAGS.get(word.flag)
-        if kind and len(word.word) >= 2:
-            out.append((word.word, kind))
+    for word, flag in _tagged(text):
+        kind = _ZH_FLAGS.get(flag)
+        if kind and len(word) >= 2:
+            out.append((word, kind))
     for match in _ACRONYM.finditer(text):
         out.append((match.group(0), "other"))
     return out
@@ -148,16 +155,16 @@ def _chinese_name_runs(text: str) -> list[str]:
     tokens and the single characters between them are joined back into one run, whose
     substrings are then read by sound (`transliteration`)."""
     runs, run, named = [], [], False
-    for word in _posseg().cut(fold(text)):
-        is_name = word.flag in _NAME_RUN_FLAGS
-        glue = len(word.word) == 1 and word.flag in _RUN_GLUE_FLAGS and _CJK_CHAR.match(word.word)
+    for word, flag in _tagged(text):
+        is_name = flag in _NAME_RUN_FLAGS
+        glue = len(word) == 1 and flag in _RUN_GLUE_FLAGS and _CJK_CHAR.match(word)
         if is_name or (run and glue):
-            run.append(word.word)
+            run.append(word)
             named = named or is_name
             continue
         if named:
             runs.append("".join(run))
-        run, named = ([word.word], False) if glue else ([], False)
+        run, named = ([word], False) if glue else ([], False)
     if named:
         runs.append("".join(run))
     return runs
