@@ -170,19 +170,11 @@ def prepare(work: Path, parts: int) -> None:
     (10) window around the new articles, so that window holds the same articles at every
     size and only the store's size changes."""
     sys.path.insert(0, str(BENCH))
-    from scale_corpus import Seed, write_enlargement
-
-    from storytrace.ingest import ingest
-    from storytrace.store import Store
+    from scale_corpus import week_seeds, write_enlargement
 
     if parts <= 0:
         return
-    with Store(work / "base.db") as store:
-        if not store.count_articles():
-            ingest([str(CORPUS)], store)
-        seeds = [Seed(a.title, a.text, (a.published or "2021-02-05")[:10], a.outlet or "SYN")
-                 for a in store.articles()]
-    write_enlargement(seeds, work / SYNTH, parts, days_per_part=DAYS_PER_PART)
+    write_enlargement(week_seeds(work / "base.db", CORPUS), work / SYNTH, parts, days_per_part=DAYS_PER_PART)
 
 
 def _child(args: list[str], src: Path | None = None) -> dict:

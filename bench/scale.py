@@ -441,20 +441,12 @@ def _total(r: dict, steps: str) -> float:
 def prepare(work: Path, parts: int) -> None:
     """Ingest the real week once (local engine) and derive `parts` synthetic weeks from it."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from scale_corpus import Seed, write_enlargement
-
-    from storytrace.ingest import ingest
-    from storytrace.store import Store
+    from scale_corpus import week_seeds, write_enlargement
 
     work.mkdir(parents=True, exist_ok=True)
     if parts <= 0:
         return
-    with Store(work / "base.db") as store:
-        if not store.count_articles():
-            ingest([str(CORPUS)], store)
-        seeds = [Seed(a.title, a.text, (a.published or "2021-02-05")[:10], a.outlet or "SYN")
-                 for a in store.articles()]
-    write_enlargement(seeds, work / "synth", parts)
+    write_enlargement(week_seeds(work / "base.db", CORPUS), work / "synth", parts)
 
 
 def main(argv: list[str] | None = None) -> int:

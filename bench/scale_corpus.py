@@ -167,6 +167,18 @@ def _shift_day(day: str, days: int) -> str:
     return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
 
 
+def week_seeds(db: Path, corpus: Path) -> list[Seed]:
+    """The real week as seeds, ingested once into the store `db` (reused when it exists)."""
+    from storytrace.ingest import ingest
+    from storytrace.store import Store
+
+    with Store(db) as store:
+        if not store.count_articles():
+            ingest([str(corpus)], store)
+        return [Seed(a.title, a.text, (a.published or "2021-02-05")[:10], a.outlet or "SYN")
+                for a in store.articles()]
+
+
 def write_enlargement(seeds: list[Seed], out_dir: Path, parts: int, *, seed: int = 20210202,
                       days_per_part: int = 7) -> list[Path]:
     """Write `parts` folders of len(seeds) derived articles each; size k uses the first k-1.
