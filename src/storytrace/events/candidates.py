@@ -104,8 +104,7 @@ def _new_background(f: Features) -> np.ndarray:
 def _fill_missing(background: np.ndarray) -> np.ndarray:
     # No neighbour in a language (a lone article): nothing to stand out from, so the
     # column's median stands in (0 when the language has none at all).
-    medians = np.nanmedian(np.where(np.isnan(background), np.nan, background), axis=0) \
-        if np.isfinite(background).any() else np.zeros(background.shape[1])
+    medians = np.nanmedian(background, axis=0) if np.isfinite(background).any() else np.zeros(background.shape[1])
     medians = np.nan_to_num(np.asarray(medians, dtype=np.float32))
     return np.where(np.isnan(background), medians[None, :], background).astype(np.float32)
 

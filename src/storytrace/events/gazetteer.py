@@ -89,9 +89,7 @@ def _variants(label: str, cjk: bool) -> list[str]:
     label = unicodedata.normalize("NFC", label.strip())
     out = [fold(label) if cjk else label]
     if cjk:
-        short = re.sub(r"^中国|特别行政区$", "", fold(label))
-        short = re.sub(r"特别行政区$", "", short)
-        out.append(short)
+        out.append(re.sub(r"^中国|特别行政区$", "", fold(label)))
     else:
         out.append(re.split(r"\s+(?:SAR|S\.A\.R\.)\b|,|\(", label)[0].strip())
         if label.startswith("Đặc khu Hành chính "):
