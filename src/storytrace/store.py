@@ -7,11 +7,14 @@ again is a no-op).
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import sqlite3
 import threading
 import time
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -77,6 +80,17 @@ CREATE TABLE IF NOT EXISTS seen_files (
     at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS stages (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS article_digests (
+    id TEXT PRIMARY KEY,
+    rev INTEGER NOT NULL,
+    digest BLOB NOT NULL,
+    published_at REAL,
+    published_day INTEGER
+);
+CREATE INDEX IF NOT EXISTS article_digests_rev ON article_digests(rev);
+CREATE INDEX IF NOT EXISTS article_digests_at ON article_digests(published_at);
+CREATE INDEX IF NOT EXISTS article_digests_day ON article_digests(published_day);
+CREATE TABLE IF NOT EXISTS stage_marks (name TEXT PRIMARY KEY, seq INTEGER NOT NULL, rev INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS leases (
     name TEXT PRIMARY KEY,
     owner TEXT NOT NULL,
@@ -88,6 +102,34 @@ CREATE TABLE IF NOT EXISTS leases (
     expires REAL NOT NULL
 );
 """
+
+
+_MOD = 1 << 128
+
+
+def _chunks(items: list, size: int = 500) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _parse_sum(value: str) -> tuple[int, int]:
+    count, total = value.split(":")
+    return int(count), int(total, 16)
+
+
+def _row_digest(data: str) -> int:
+    return int.from_bytes(hashlib.blake2b(data.encode("utf-8"), digest_size=16).digest(), "big")
+
+
+def _instant(value) -> float | None:
+    """UTC seconds from a datetime (naive = UTC), an ISO string or a number; None stays None."""
+    if value is None or isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).timestamp()
+    raise TypeError(f"not an instant: {value!r} (give a datetime, an ISO string or UTC seconds)")
 
 
 class Store:
@@ -109,6 +151,7 @@ class Store:
             self._conn.executescript(_SCHEMA)
             self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                                (str(SCHEMA_VERSION),))
+            self._ensure_digests()
 
     # -- lifecycle -----------------------------------------------------------------
     def close(self) -> None:
@@ -147,6 +190,7 @@ class Store:
 
         new: list[str] = []
         dup: list[str] = []
+        written: list[Article] = []
         with self.transaction() as conn:
             seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
             for art in articles:
@@ -161,6 +205,7 @@ class Store:
                                      "published=?, data=? WHERE id=?",
                                      (art.source_path, art.title, art.language, art.script, art.outlet,
                                       art.published, json.dumps(art.to_dict(), ensure_ascii=False), art.id))
+                        written.append(art)
                 else:
                     seq += 1
                     conn.execute(
@@ -170,17 +215,21 @@ class Store:
                          json.dumps(art.to_dict(), ensure_ascii=False)),
                     )
                     new.append(art.id)
+                    written.append(art)
                 conn.execute("INSERT OR REPLACE INTO sources VALUES (?,?,?,?,?)",
                              (art.source_path, art.id, status, None, time.time()))
                 conn.execute("DELETE FROM errors WHERE path=?", (art.source_path,))
+            self._put_digests(conn, written)
         return new, dup
 
     def update_articles(self, articles: Iterable[Article]) -> None:
         """Rewrite stored records (e.g. a publication year inferred from an event)."""
+        articles = list(articles)
         with self.transaction() as conn:
             for art in articles:
                 conn.execute("UPDATE articles SET published=?, data=? WHERE id=?",
                              (art.published, json.dumps(art.to_dict(), ensure_ascii=False), art.id))
+            self._put_digests(conn, articles)
 
     def get_article(self, article_id: str) -> Article | None:
         row = self._conn.execute("SELECT data FROM articles WHERE id=?", (article_id,)).fetchone()
@@ -213,6 +262,196 @@ class Store:
             (f"%{key}%", limit)).fetchall()
         return [r[0] for r in rows]
 
+    # -- articles by id, in batches, by publication window (see docs in core_api / README) ---
+    def get_articles(self, ids: Iterable[str]) -> list[Article]:
+        """The stored articles with these ids, in the order given (unknown ids left out; an
+        id given twice comes back twice). Read with batched `IN` queries."""
+        ids = list(ids)
+        found: dict[str, Article] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids))):
+            marks = ",".join("?" * len(chunk))
+            for article_id, data in self._conn.execute(
+                    f"SELECT id, data FROM articles WHERE id IN ({marks})", chunk):
+                found[article_id] = Article.from_dict(json.loads(data))
+        return [found[i] for i in ids if i in found]
+
+    def iter_articles(self, batch: int = 500, *, after_seq: int = 0) -> Iterator[Article]:
+        """Every stored article in insertion (`seq`) order, read `batch` rows at a time (no
+        cursor is held open between batches, so writes in between are fine: an article
+        added meanwhile comes at the end). `after_seq`: start after this seq."""
+        last = after_seq
+        while True:
+            rows = self._conn.execute("SELECT seq, data FROM articles WHERE seq > ? ORDER BY seq LIMIT ?",
+                                      (last, batch)).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            for _, data in rows:
+                yield Article.from_dict(json.loads(data))
+
+    def _ids_where(self, where: str, args: tuple) -> list[str]:
+        return [r[0] for r in self._conn.execute(
+            f"SELECT a.id FROM articles a JOIN article_digests d ON d.id = a.id WHERE {where} "
+            "ORDER BY a.seq", args)]
+
+    def article_ids_published_between(self, lo, hi) -> list[str]:
+        """Ids of articles published at an instant in [lo, hi] (both ends included), in seq
+        order. `lo`/`hi`: a datetime (naive = UTC), an ISO string, or UTC seconds; None = open.
+        The instant is that of the value *as found* (an inferred year does not count), by the
+        `stageview.time_key` rule: an offset is honoured, no offset counts as UTC, a bare date
+        is 12:00 UTC of that day. Month-day, unknown and unreadable values have no instant:
+        see `undated_article_ids`."""
+        lo_s, hi_s = _instant(lo), _instant(hi)
+        return self._ids_where("d.published_at IS NOT NULL AND d.published_at >= ? AND d.published_at <= ?",
+                               (-math.inf if lo_s is None else lo_s, math.inf if hi_s is None else hi_s))
+
+    def articles_published_between(self, lo, hi) -> list[Article]:
+        """The articles of `article_ids_published_between(lo, hi)`, in seq order."""
+        return self.get_articles(self.article_ids_published_between(lo, hi))
+
+    def article_ids_on_days(self, first, last) -> list[str]:
+        """Ids of articles whose full date as written (as found, in the value's own offset;
+        `events.signals.parse_published`) falls on a day in [first, last]; `first`/`last`:
+        `date`s or `date.toordinal()` values; None = open. Seq order."""
+        lo = -(1 << 62) if first is None else (first if isinstance(first, int) else first.toordinal())
+        hi = (1 << 62) if last is None else (last if isinstance(last, int) else last.toordinal())
+        return self._ids_where("d.published_day IS NOT NULL AND d.published_day BETWEEN ? AND ?", (lo, hi))
+
+    def undated_article_ids(self) -> list[str]:
+        """Ids of articles without a full date as found (month-day, none, unreadable), seq order."""
+        return self._ids_where("d.published_day IS NULL", ())
+
+    def undated_articles(self) -> list[Article]:
+        return self.get_articles(self.undated_article_ids())
+
+    # -- per-article digests, change counter, stage marks ---------------------------------
+    # Every stored article has a row in `article_digests`: the digest of its stage view
+    # (`stageview.view_digest`), its publication instant and day (as found) and `rev`, the
+    # value of a store-wide counter (meta `article_rev`) taken when that digest last changed
+    # (insert, or an update that changes the article as stages read it). Meta `articles_sum`
+    # holds "count:sum" of all digests (as 128-bit integers, sum mod 2**128): an
+    # order-independent digest of the whole collection, kept current by every write, which
+    # stage fingerprints use instead of rehashing every article.
+    def _meta(self, conn: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
+        row = conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def _set_meta(self, conn: sqlite3.Connection, key: str, value: str) -> None:
+        conn.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, value))
+
+    def _put_digests(self, conn: sqlite3.Connection, articles: list[Article]) -> None:
+        """Inside a write transaction: file the given (just written) records' digests."""
+        from .stageview import published_day, published_instant, stage_article, record_digest
+
+        if not articles:
+            return
+        count, total = _parse_sum(self._meta(conn, "articles_sum", "0:0"))
+        rev = int(self._meta(conn, "article_rev", "0"))
+        for art in articles:
+            view = stage_article(art)
+            digest = record_digest(view)
+            old = conn.execute("SELECT digest FROM article_digests WHERE id=?", (art.id,)).fetchone()
+            if old is not None and bytes(old[0]) == digest:
+                continue
+            rev += 1
+            if old is None:
+                count += 1
+            else:
+                total -= int.from_bytes(bytes(old[0]), "big")
+            total += int.from_bytes(digest, "big")
+            conn.execute("INSERT OR REPLACE INTO article_digests VALUES (?,?,?,?,?)",
+                         (art.id, rev, digest, published_instant(view.published), published_day(view.published)))
+        self._set_meta(conn, "articles_sum", f"{count}:{total % _MOD:032x}")
+        self._set_meta(conn, "article_rev", str(rev))
+
+    def _ensure_digests(self) -> None:
+        """Build `article_digests` and the results sums for a store written before they
+        existed (or by an older `stageview.DIGEST_VERSION`): once, reading every row."""
+        from .stageview import DIGEST_VERSION
+
+        if self._meta(self._conn, "digests_version") == DIGEST_VERSION:
+            return
+        with self.transaction() as conn:
+            if self._meta(conn, "digests_version") == DIGEST_VERSION:
+                return        # another connection did it meanwhile
+            conn.execute("DELETE FROM article_digests")
+            conn.execute("DELETE FROM stage_marks")
+            self._set_meta(conn, "articles_sum", "0:0")
+            last = 0
+            while True:
+                rows = conn.execute("SELECT seq, data FROM articles WHERE seq > ? ORDER BY seq LIMIT 500",
+                                    (last,)).fetchall()
+                if not rows:
+                    break
+                last = rows[-1][0]
+                self._put_digests(conn, [Article.from_dict(json.loads(d)) for _, d in rows])
+            for key in [k for (k,) in conn.execute("SELECT key FROM meta WHERE key LIKE 'results:%'")]:
+                conn.execute("DELETE FROM meta WHERE key=?", (key,))
+            for kind, data in conn.execute("SELECT kind, data FROM reuse").fetchall():
+                self._results_delta(conn, f"reuse:{kind}", added=[data])
+            self._results_delta(conn, "events", added=[d for (d,) in conn.execute("SELECT data FROM events")])
+            self._set_meta(conn, "digests_version", DIGEST_VERSION)
+
+    def articles_sum(self) -> str:
+        """"count:sum" of every stored article's view digest (see the block comment): equal
+        for two stores holding the same articles (as stages read them), whatever the order."""
+        return self._meta(self._conn, "articles_sum", "0:0")
+
+    def article_digests(self, ids: Iterable[str]) -> dict[str, bytes]:
+        """id -> 16-byte digest of the article as stages read it."""
+        out: dict[str, bytes] = {}
+        for chunk in _chunks(list(ids)):
+            marks = ",".join("?" * len(chunk))
+            out.update((i, bytes(d)) for i, d in self._conn.execute(
+                f"SELECT id, digest FROM article_digests WHERE id IN ({marks})", chunk))
+        return out
+
+    def articles_mark(self) -> tuple[int, int]:
+        """(highest seq, change counter) now: take it when a stage starts reading articles
+        and hand it to `mark_stage` when the stage finishes."""
+        seq = self._conn.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
+        return seq, int(self._meta(self._conn, "article_rev", "0"))
+
+    def stage_mark(self, name: str) -> tuple[int, int] | None:
+        """The `articles_mark()` recorded by the last `mark_stage(name, ..., mark=...)`."""
+        row = self._conn.execute("SELECT seq, rev FROM stage_marks WHERE name=?", (name,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def new_article_ids_since(self, name: str) -> list[str]:
+        """Ids of articles inserted after the mark of stage `name` (all when it has none), seq order."""
+        mark = self.stage_mark(name)
+        return [r[0] for r in self._conn.execute("SELECT id FROM articles WHERE seq > ? ORDER BY seq",
+                                                 (mark[0] if mark else 0,))]
+
+    def changed_article_ids_since(self, name: str) -> list[str]:
+        """Ids of articles inserted, or changed as stages read them (e.g. new hidden
+        boilerplate spans; not an inferred year), after the mark of stage `name` (all when
+        it has none), in seq order. A superset of `new_article_ids_since(name)`."""
+        mark = self.stage_mark(name)
+        return self._ids_where("d.rev > ?", (mark[1] if mark else 0,))
+
+    # -- results sums: an order-independent digest of stored links / events ---------------
+    # Meta `results:<key>` = "count:sum" of the 16-byte digests of each stored row's `data`
+    # (keys `reuse:<kind>` and `events`), kept current by every writer of those tables:
+    # a writer that changes rows calls `_results_delta` in its transaction with the `data`
+    # text of rows removed and added.
+    def _results_delta(self, conn: sqlite3.Connection, key: str, *, added: Iterable[str] = (),
+                       removed: Iterable[str] = (), reset: bool = False) -> None:
+        count, total = (0, 0) if reset else _parse_sum(self._meta(conn, f"results:{key}", "0:0"))
+        for data in added:
+            count += 1
+            total += _row_digest(data)
+        for data in removed:
+            count -= 1
+            total -= _row_digest(data)
+        self._set_meta(conn, f"results:{key}", f"{count}:{total % _MOD:032x}")
+
+    def results_digest(self, *keys: str) -> str:
+        """Digest of the stored rows under the given keys (`reuse:<kind>`, `events`): equal
+        for equal stored contents, whatever order or batches they were written in."""
+        parts = [f"{k}={self._meta(self._conn, f'results:{k}', '0:0')}" for k in keys]
+        return hashlib.blake2b("|".join(parts).encode(), digest_size=16).hexdigest()
+
     # -- sources and errors --------------------------------------------------------
     def source_done(self, path: str) -> bool:
         row = self._conn.execute("SELECT status FROM sources WHERE path=?", (path,)).fetchone()
@@ -244,12 +483,22 @@ class Store:
                 self._replace_families(conn, families)
             if kinds is None:
                 conn.execute("DELETE FROM reuse")
+                cleared = None
+                for (key,) in conn.execute("SELECT key FROM meta WHERE key LIKE 'results:reuse:%'").fetchall():
+                    conn.execute("DELETE FROM meta WHERE key=?", (key,))
             else:
-                for kind in kinds:
+                cleared = set(kinds)
+                for kind in cleared:
                     conn.execute("DELETE FROM reuse WHERE kind=?", (kind,))
+                    self._results_delta(conn, f"reuse:{kind}", reset=True)
+            rows = {(l.a, l.b, l.kind): json.dumps(l.to_dict(), ensure_ascii=False) for l in links}
+            for (a, b, kind), data in rows.items():
+                old = None
+                if cleared is not None and kind not in cleared:
+                    old = conn.execute("SELECT data FROM reuse WHERE a=? AND b=? AND kind=?", (a, b, kind)).fetchone()
+                self._results_delta(conn, f"reuse:{kind}", added=[data], removed=[old[0]] if old else [])
             conn.executemany("INSERT OR REPLACE INTO reuse VALUES (?,?,?,?)",
-                             [(l.a, l.b, l.kind, json.dumps(l.to_dict(), ensure_ascii=False))
-                              for l in links])
+                             [(a, b, kind, data) for (a, b, kind), data in rows.items()])
 
     def reuse_links(self, article: str | None = None, kind: str | None = None) -> list[ReuseLink]:
         sql, args = "SELECT data FROM reuse WHERE 1=1", []
@@ -292,11 +541,13 @@ class Store:
         with self.transaction() as conn:
             conn.execute("DELETE FROM events")
             conn.execute("DELETE FROM event_members")
+            added = []
             for ev in events:
-                conn.execute("INSERT INTO events VALUES (?,?)",
-                             (ev.id, json.dumps(ev.to_dict(), ensure_ascii=False)))
+                added.append(json.dumps(ev.to_dict(), ensure_ascii=False))
+                conn.execute("INSERT INTO events VALUES (?,?)", (ev.id, added[-1]))
                 conn.executemany("INSERT OR REPLACE INTO event_members VALUES (?,?)",
                                  [(a, ev.id) for a in ev.articles])
+            self._results_delta(conn, "events", added=added, reset=True)
 
     def events(self) -> list[Event]:
         rows = self._conn.execute("SELECT data FROM events ORDER BY id").fetchall()
@@ -392,9 +643,14 @@ class Store:
         row = self._conn.execute("SELECT fingerprint FROM stages WHERE name=?", (name,)).fetchone()
         return row[0] if row else None
 
-    def mark_stage(self, name: str, fingerprint: str) -> None:
+    def mark_stage(self, name: str, fingerprint: str, mark: tuple[int, int] | None = None) -> None:
+        """Record that stage `name` finished with `fingerprint`; `mark`: the
+        `articles_mark()` taken when it started reading articles (what
+        `new_article_ids_since` / `changed_article_ids_since` count from)."""
         with self.transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO stages VALUES (?,?,?)", (name, fingerprint, time.time()))
+            if mark is not None:
+                conn.execute("INSERT OR REPLACE INTO stage_marks VALUES (?,?,?)", (name, int(mark[0]), int(mark[1])))
 
 
 # -- one writer per store: the analysis lease ------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import date
 
 from ..model import Article, Event
 
@@ -69,60 +69,6 @@ def infer_missing_years(articles: list[Article], events: list[Event]) -> list[Ar
     return changed
 
 
-AS_FOUND_KEY = "published_as_found"
-
-
-def as_found(article: Article) -> Article:
-    """The article as ingested: an inferred year taken back out (the page's own value,
-    precision and evidence restored). Articles without an inferred year come back as is."""
-    if not article.published_inferred:
-        return article
-    metadata = dict(article.metadata)
-    found = metadata.pop(AS_FOUND_KEY, None)
-    if found is None:       # stored before the original was kept: rebuild it
-        evidence = (article.published_evidence or "").split("; year ", 1)[0]
-        if evidence.startswith("year ") and " inferred from event " in evidence:
-            evidence = ""
-        found = {"published": f"--{article.published[5:10]}" if article.published else None,
-                 "precision": "month-day", "evidence": evidence or None}
-    return dataclasses.replace(article, published=found["published"], published_precision=found["precision"],
-                               published_evidence=found["evidence"], published_inferred=False,
-                               metadata=metadata)
-
-
-_FULL_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})$")
-_MONTH_DAY = re.compile(r"--(\d{2})-(\d{2})$")
-
-
-def time_key(published: str | None) -> tuple:
-    """Sort key for a publication time; the rule, in order:
-
-    1. values with a full date, by instant: a time with an offset is converted to UTC
-       (`2022-11-25T08:00+08:00` equals `2022-11-25T00:00Z`); a time without an offset
-       counts as UTC; a date without a time counts as 12:00 UTC of that day (the middle of
-       the day across time zones); at the same instant a time sorts before a bare date;
-    2. then month-day values (`--MM-DD`, no year known), by month and day;
-    3. then unknown or unreadable values (unreadable ones by their text).
-    Callers break remaining ties by article id."""
-    if published:
-        value = published.strip()
-        match = _MONTH_DAY.match(value)
-        if match:
-            return (2, int(match.group(1)), int(match.group(2)), 0, "")
-        if _FULL_DATE.match(value):
-            try:
-                day = date.fromisoformat(value)
-                noon = datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
-                return (1, noon.timestamp(), 1, 0, "")
-            except ValueError:
-                pass
-        else:
-            try:
-                when = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-                if when.tzinfo is None:
-                    when = when.replace(tzinfo=timezone.utc)
-                return (1, when.timestamp(), 0, 0, "")
-            except ValueError:
-                pass
-        return (3, 0, 0, 0, value)
-    return (3, 0, 0, 1, "")
+# `as_found` and `time_key` live in `storytrace.stageview` (light to import: the store
+# keys every article by them as it is written); they are re-exported here.
+from ..stageview import AS_FOUND_KEY, as_found, time_key  # noqa: E402,F401
