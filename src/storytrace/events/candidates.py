@@ -41,21 +41,29 @@ def _top_terms(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
                              shape=matrix.shape, dtype=np.float32)
 
 
-def _windows(f: Features, max_days: int):
-    """(row block, candidate columns) in publication order; undated articles meet all."""
+def _windows(f: Features, max_days: int, only: np.ndarray | None = None):
+    """(row block, candidate columns) in publication order; undated articles meet all.
+    `only`: rows of just these articles (their columns are still every article in reach)."""
     n = len(f)
     dated = np.flatnonzero(f.ordinals >= 0)
     undated = np.flatnonzero(f.ordinals < 0)
     by_day = dated[np.argsort(f.ordinals[dated], kind="stable")]
     days = f.ordinals[by_day]
-    for start in range(0, len(by_day), _ROWS):
-        rows = by_day[start:start + _ROWS]
-        lo = np.searchsorted(days, days[start] - max_days)
-        hi = np.searchsorted(days, days[min(start + _ROWS, len(by_day)) - 1] + max_days, side="right")
+    if only is None:
+        row_day, row_undated = by_day, undated
+    else:
+        chosen = np.zeros(n, dtype=bool)
+        chosen[only] = True
+        row_day, row_undated = by_day[chosen[by_day]], undated[chosen[undated]]
+    row_days = f.ordinals[row_day]
+    for start in range(0, len(row_day), _ROWS):
+        rows = row_day[start:start + _ROWS]
+        lo = np.searchsorted(days, row_days[start] - max_days)
+        hi = np.searchsorted(days, row_days[min(start + _ROWS, len(row_day)) - 1] + max_days, side="right")
         yield rows, np.sort(np.concatenate([by_day[lo:hi], undated]))
     everyone = np.arange(n)
-    for start in range(0, len(undated), _ROWS):
-        yield undated[start:start + _ROWS], everyone
+    for start in range(0, len(row_undated), _ROWS):
+        yield row_undated[start:start + _ROWS], everyone
 
 
 def _nearest(similarity: np.ndarray, rows: np.ndarray, cols: np.ndarray, allowed: np.ndarray,
@@ -73,9 +81,9 @@ def _nearest(similarity: np.ndarray, rows: np.ndarray, cols: np.ndarray, allowed
     return r, cols[top[keep]]
 
 
-def _embedding_blocks(f: Features, settings: EventSettings):
+def _embedding_blocks(f: Features, settings: EventSettings, only: np.ndarray | None = None):
     """(rows, cols, allowed, cosines) per block of rows within its time window."""
-    for rows, cols in _windows(f, settings.max_days):
+    for rows, cols in _windows(f, settings.max_days, only):
         allowed = rows[:, None] != cols[None, :]
         both = (f.ordinals[rows][:, None] >= 0) & (f.ordinals[cols][None, :] >= 0)
         allowed &= ~both | (np.abs(f.ordinals[rows][:, None] - f.ordinals[cols][None, :]) <= settings.max_days)
@@ -122,11 +130,40 @@ def embedding_background(f: Features, settings: EventSettings) -> np.ndarray:
         return _fill_missing(out)
 
 
-def candidate_pairs(f: Features, settings: EventSettings) -> tuple[np.ndarray, np.ndarray]:
+def background_rows(f: Features, settings: EventSettings, rows: np.ndarray, out: np.ndarray | None = None
+                    ) -> np.ndarray:
+    """`embedding_background`'s raw values (NaN: no neighbour in that language) for just
+    these rows, written into `out` (a new all-NaN n × L array when None) and returned:
+    what an increment needs for the articles it scores, at rows × window cost."""
+    out = _new_background(f) if out is None else out
+    if len(rows):
+        for block, cols, allowed, embedding in _embedding_blocks(f, settings, np.asarray(rows)):
+            _background_rows(f, block, cols, allowed, embedding, settings.background_k, out)
+    return out
+
+
+def filled_background(raw: np.ndarray) -> np.ndarray:
+    """Raw background values with a language's median standing in where an article has no
+    neighbour in it (as `embedding_background` does)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _fill_missing(raw)
+
+
+def candidate_pairs(f: Features, settings: EventSettings, *, only: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """Unique pairs (i < j) to score, as two index arrays sorted by (i, j).
 
     The same pass over the embedding blocks fills `f.background` (see
-    `embedding_background`) when it is not set, so the cosines are computed once."""
+    `embedding_background`) when it is not set, so the cosines are computed once.
+
+    `only` (indices): just the pairs that the nearest-neighbour searches of these articles
+    propose among every article within reach (and the reuse links touching them), for an
+    increment that scores only pairs with a new article; `f.background` is then left as
+    it is (see `background_rows`). Scores are not affected: this only bounds which pairs
+    are scored."""
     import warnings
 
     n, k = len(f), settings.neighbours
@@ -134,9 +171,9 @@ def candidate_pairs(f: Features, settings: EventSettings) -> tuple[np.ndarray, n
         return np.empty(0, np.int64), np.empty(0, np.int64)
     distinctive = _top_terms(f.lexical, _DISTINCTIVE_TERMS)
     multilingual = len(set(f.languages.tolist())) > 1
-    background = _new_background(f) if f.background is None else None
+    background = _new_background(f) if f.background is None and only is None else None
     found_i, found_j = [], []
-    for rows, cols, allowed, embedding in _embedding_blocks(f, settings):
+    for rows, cols, allowed, embedding in _embedding_blocks(f, settings, only):
         if background is not None:
             _background_rows(f, rows, cols, allowed, embedding, settings.background_k, background)
         searches = [(embedding, allowed, False),
@@ -149,13 +186,20 @@ def candidate_pairs(f: Features, settings: EventSettings) -> tuple[np.ndarray, n
             r, c = _nearest(sim, rows, cols, mask, k, positive)
             found_i.append(r)
             found_j.append(c)
+    chosen = None
+    if only is not None:
+        chosen = np.zeros(n, dtype=bool)
+        chosen[np.asarray(only, dtype=np.int64)] = True
     for a, b in f.reuse:
-        found_i.append(np.array([a]))
-        found_j.append(np.array([b]))
+        if chosen is None or chosen[a] or chosen[b]:
+            found_i.append(np.array([a]))
+            found_j.append(np.array([b]))
     if background is not None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             f.background = _fill_missing(background)
+    if not found_i:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
     i, j = np.concatenate(found_i), np.concatenate(found_j)
     low, high = np.minimum(i, j), np.maximum(i, j)
     keys = np.unique(low * n + high)

@@ -20,14 +20,16 @@ two existing events go to the one with the smaller id.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from scipy import sparse
 
 from ..model import Article, Event, ReuseLink
 from .describe import build_event, event_id
 from .encoder import embed_cached, get_encoder
-from .candidates import candidate_pairs
+from .candidates import background_rows, candidate_pairs, filled_background
 from .linkage import merge_by_strong_share, sparse_average_link
 from .signals import ArticleSignals, build_signals
 from .similarity import EventSettings, PairEvidence, article_features, block_evidence, evidence
@@ -38,6 +40,63 @@ from .years import time_key
 SignalsStep = Callable[[list[Article]], list[ArticleSignals]]
 
 
+@dataclass
+class EventRow:
+    """What an increment reads of an article already clustered: its signals without the
+    token lists (`tokens`, `lead_tokens`: 93 % of a signals record) and those tokens as
+    hashed term counts, (ids, counts) with ids sorted (`term_counts`)."""
+
+    signals: ArticleSignals
+    tokens: tuple[np.ndarray, np.ndarray]
+    lead_tokens: tuple[np.ndarray, np.ndarray]
+
+
+# How an engine reads (or builds) the rows of a list of articles (one per article, same order).
+RowsStep = Callable[[list[Article]], list[EventRow]]
+
+
+def term_counts(tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted 64-bit ids, counts) of a token list; ids are blake2b hashes (stable across
+    processes; a collision among a window's terms has odds of about 1e-10)."""
+    import hashlib
+    from collections import Counter
+
+    counts = Counter(tokens)
+    ids = np.array([int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "little")
+                    for t in counts], dtype=np.uint64)
+    values = np.fromiter(counts.values(), dtype=np.uint32, count=len(counts))
+    order = np.argsort(ids, kind="stable")
+    return ids[order], values[order]
+
+
+def event_row(signals: ArticleSignals) -> EventRow:
+    import dataclasses
+
+    return EventRow(dataclasses.replace(signals, tokens=[], lead_tokens=[]),
+                    term_counts(signals.tokens), term_counts(signals.lead_tokens))
+
+
+def hashed_tfidf(counts: list[tuple[np.ndarray, np.ndarray]]) -> sparse.csr_matrix:
+    """TF-IDF rows as `similarity._tfidf` fits them (sublinear tf, smooth idf over these
+    documents, L2 rows), from hashed term counts: columns are the terms present, in id
+    order (any consistent column order gives the same products)."""
+    n = len(counts)
+    lengths = np.array([len(ids) for ids, _ in counts], dtype=np.int64)
+    if n == 0 or lengths.sum() == 0:
+        return sparse.csr_matrix((n, 1), dtype=np.float32)
+    ids = np.concatenate([ids for ids, _ in counts])
+    tf = np.concatenate([c for _, c in counts]).astype(np.float64)
+    vocab, column = np.unique(ids, return_inverse=True)
+    df = np.bincount(column, minlength=len(vocab))
+    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+    data = (1.0 + np.log(tf)) * idf[column]
+    indptr = np.concatenate(([0], np.cumsum(lengths)))
+    norms = np.sqrt(np.bincount(np.repeat(np.arange(n), lengths), weights=data ** 2, minlength=n))
+    norms = np.where(norms > 0, norms, 1.0)
+    data = data / np.repeat(norms, lengths)
+    return sparse.csr_matrix((data.astype(np.float32), column.astype(np.int64), indptr), shape=(n, len(vocab)))
+
+
 def _sort_key(article: Article) -> tuple:
     """Publication as an instant (`years.time_key`: offsets honoured), then id."""
     return (time_key(article.published), article.id)
@@ -46,57 +105,97 @@ def _sort_key(article: Article) -> tuple:
 def cluster_events(articles: list[Article], links: list[ReuseLink], *, store=None,
                    existing: list[Event] | None = None, encoder=None, progress=None,
                    settings: EventSettings | None = None,
-                   signals_for: SignalsStep | None = None) -> list[Event]:
+                   signals_for: SignalsStep | None = None,
+                   rows_for: RowsStep | None = None, rebuild: set[str] | frozenset = frozenset()) -> list[Event]:
     """Every article in exactly one event; see the module docstring for how.
 
     `signals_for(articles)` builds the `ArticleSignals` of exactly the articles this call
     clusters (sorted, deduplicated, those an incremental run leaves untouched dropped), in
     their order: engines pass one that spreads the per-article work over processes or Spark
     executors and reports its own progress. Default: `build_signals` here, one by one.
+    `rows_for(articles)`: for an increment, each article's `EventRow` (signals without the
+    token lists, plus hashed term counts), read from a cache where one is kept
+    (`engines.local.cached_rows`); without it an increment derives them from `signals_for`.
+    `rebuild`: ids of stored articles that changed since they were clustered (e.g. newly
+    hidden boilerplate): their events are described again (members kept).
     """
     settings = settings or EventSettings()
     articles = sorted({a.id: a for a in articles}.values(), key=_sort_key)
     if not articles:
         return []
-    untouched, articles, existing = _split_by_time(articles, existing or [], settings)
+    untouched, articles, existing = _split_by_time(articles, existing or [], settings, rebuild)
     if not articles:
         return sorted(untouched, key=lambda e: e.id)
     encoder = encoder if encoder is not None else get_encoder()
     if isinstance(encoder, str):
         encoder = get_encoder(encoder)
-    signals = _signals(articles, signals_for, progress)
-    vectors = embed_cached([s.lead for s in signals], encoder, store, progress=progress)
-    features = article_features(signals, vectors, links)
-    pair_i, pair_j = candidate_pairs(features, settings)
-    pair_score = evidence(features, pair_i, pair_j, settings).score
     index = {a.id: i for i, a in enumerate(articles)}
-
     kept: list[tuple[str, list[int], dict[str, str]]] = []   # (id, members, reasons)
+    stored: list[Event] = []                                 # the stored event per kept position
     owner = np.full(len(articles), -1)                       # kept position per placed article
     for event in sorted(existing or [], key=lambda e: e.id):
         members = [index[a] for a in event.articles if a in index and owner[index[a]] < 0]
         if members:
             owner[members] = len(kept)
             kept.append((event.id, sorted(members), dict(event.reasons)))
+            stored.append(event)
+    fresh = owner < 0
+    grown: set[int] = {int(owner[index[a]]) for a in rebuild if a in index and owner[index[a]] >= 0}
+    increment = bool(kept) and (bool(fresh.any()) or bool(grown))
+    if increment:
+        # Stored articles are read from their compact rows (no token lists, no TF-IDF fit
+        # by vocabulary): term counts are hashed, so the window's matrices are numpy work.
+        rows = (list(rows_for(articles)) if rows_for is not None
+                else [event_row(s) for s in _signals(articles, signals_for, progress)])
+        if [r.signals.id for r in rows] != [a.id for a in articles]:
+            raise ValueError("rows_for must return one EventRow per article, in order")
+        signals = [r.signals for r in rows]
+    else:
+        signals = _signals(articles, signals_for, progress)
+    vectors = embed_cached([s.lead for s in signals], encoder, store, progress=progress)
+    features = article_features(signals, vectors, links)
+    if increment:
+        features.lexical = hashed_tfidf([r.tokens for r in rows])
+        features.lead_lexical = hashed_tfidf([r.lead_tokens for r in rows])
+        # Only pairs with a new article are scored; the margins' neighbourhoods are measured
+        # for the articles those pairs reach (the rest of the window is never scored).
+        raw = background_rows(features, settings, np.flatnonzero(fresh))
+        pair_i, pair_j = candidate_pairs(features, settings, only=np.flatnonzero(fresh))
+        partners = np.setdiff1d(np.concatenate([pair_i, pair_j]), np.flatnonzero(fresh))
+        features.background = filled_background(background_rows(features, settings, partners, raw))
+    else:
+        pair_i, pair_j = candidate_pairs(features, settings)
+    pair_score = evidence(features, pair_i, pair_j, settings).score
 
     strong = pair_score >= settings.threshold
-    fresh = owner < 0
     groups = _fresh_groups(features, pair_i[strong], pair_j[strong], pair_score[strong], fresh, settings)
 
     outcome: list[tuple[str | None, list[int], dict[str, str]]] = [(eid, m, r) for eid, m, r in kept]
     links_to_kept = _strong_links_to_kept(pair_i[strong], pair_j[strong], owner)
-    for group in groups:
-        options = sorted({p for g in group for p in links_to_kept.get(g, ())})
+    choices = [sorted({p for g in group for p in links_to_kept.get(g, ())}) for group in groups]
+    if increment:
+        # the members of every event a new group may join, for the margins of its averages
+        # and of the rebuilt events (rows not measured yet; measured rows stay as they are)
+        wanted = sorted({m for options in choices for p in options for m in kept[p][1]})
+        todo = np.setdiff1d(np.asarray(wanted, dtype=np.int64), np.concatenate([np.flatnonzero(fresh), partners]))
+        if len(todo):
+            features.background = filled_background(background_rows(features, settings, todo, raw))
+    for group, options in zip(groups, choices):
         target = _best_existing(group, [(p, kept[p][1]) for p in options], features, settings)
         if target is None:
             outcome.append((None, group, {}))
         else:
             eid, members, reasons = outcome[target]
             outcome[target] = (eid, sorted(members + group), reasons)
+            grown.add(target)
 
     nearest = _nearest_partner(pair_i, pair_j, pair_score, len(articles))
     events = []
-    for eid, members, reasons in outcome:
+    for position, (eid, members, reasons) in enumerate(outcome):
+        if increment and position < len(kept) and position not in grown \
+                and len(members) == len(stored[position].articles):
+            events.append(stored[position])     # no new member: the stored record, not rebuilt
+            continue
         member_articles = [articles[i] for i in members]
         block = block_evidence(features, members, settings)
         new_reasons = {articles[i].id: _reason(k, members, articles, signals, block, features, nearest, settings)
@@ -175,13 +274,16 @@ def _nearest_partner(pair_i: np.ndarray, pair_j: np.ndarray, score: np.ndarray, 
     return best
 
 
-def _split_by_time(articles: list[Article], existing: list[Event], settings: EventSettings):
+def _split_by_time(articles: list[Article], existing: list[Event], settings: EventSettings,
+                   rebuild: set[str] | frozenset = frozenset()):
     """(events left as they are, articles to cluster, existing events they may join).
 
     Why: an incremental run must not redo the whole store. New articles can only join events
     with a member published within `max_days` of them (a wider gap is a veto), so every
     other stored event is returned untouched, and memory follows the time window, not the
-    store. Without full publication dates we cannot bound anything and take all."""
+    store. The window's days: `window_days` (new articles without a date do not widen it).
+    Events with a stored article in `rebuild` are read too. Only when nothing is dated at
+    all is everything read."""
     from .signals import parse_published
 
     by_id = {a.id: a for a in articles}
@@ -190,15 +292,19 @@ def _split_by_time(articles: list[Article], existing: list[Event], settings: Eve
     fresh = [a for a in articles if a.id not in placed]
     if not existing:
         return [], articles, []
-    if not fresh:
+    rebuild = set(rebuild) & placed
+    if not fresh and not rebuild:
         return existing, [], []
-    fresh_days = [parse_published(a.published)[0] for a in fresh]
-    if any(d is None for d in fresh_days):
-        return [], articles, existing
-    low = min(fresh_days).toordinal() - settings.max_days
-    high = max(fresh_days).toordinal() + settings.max_days
+    low, high = 1, 0          # only events to rebuild
+    if fresh:
+        low, high = window_days([parse_published(a.published)[0] for a in fresh],
+                                [parse_published(a.published)[0] for a in articles if a.id in placed], settings)
+        if low is None:
+            return [], articles, existing
 
     def near(event: Event) -> bool:
+        if any(a in rebuild for a in event.articles):
+            return True
         days = [parse_published(by_id[a].published)[0] for a in event.articles if a in by_id]
         return any(d is None or low <= d.toordinal() <= high for d in days)
 
@@ -206,6 +312,20 @@ def _split_by_time(articles: list[Article], existing: list[Event], settings: Eve
     untouched = [e for e in existing if not near(e)]
     keep = {a for e in nearby for a in e.articles} | {a.id for a in fresh}
     return untouched, [a for a in articles if a.id in keep], nearby
+
+
+def window_days(fresh_days: list, stored_days: list, settings: EventSettings) -> tuple[int | None, int | None]:
+    """(first, last) day ordinal an increment reads: `max_days` around its dated new
+    articles. New articles without a full date ride along in that window; when no new
+    article has a date, the window is `max_days` around the newest stored publication day
+    (news arrives at the newest end). (None, None) when nothing at all is dated."""
+    dated = [d.toordinal() for d in fresh_days if d is not None]
+    if not dated:
+        dated = [max(d.toordinal() for d in stored_days if d is not None)] if any(
+            d is not None for d in stored_days) else []
+    if not dated:
+        return None, None
+    return min(dated) - settings.max_days, max(dated) + settings.max_days
 
 
 def _best_existing(group: list[int], options: list[tuple[int, list[int]]], features,
