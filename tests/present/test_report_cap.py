@@ -33,3 +33,65 @@ def test_small_store_is_whole(sample_store):
     n = len(data.events)
     assert report.cap_events(data) == 0 and len(data.events) == n
     assert "older events are not in this file" not in report.render_report(sample_store)
+
+
+def _stable(html: str) -> str:
+    """The page without what changes on every render: the CSP nonce and the clock."""
+    import re
+
+    html = re.sub(r'nonce-[A-Za-z0-9_-]+|nonce="[A-Za-z0-9_-]+"', "NONCE", html)
+    return re.sub(r"generated \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "generated NOW", html)
+
+
+def _whole_store_readers_refused(store, monkeypatch):
+    def refuse(*_a, **_k):
+        raise AssertionError("the report read the whole store")
+    for name in ("articles", "events", "families", "iter_articles"):
+        monkeypatch.setattr(store, name, refuse)
+    monkeypatch.setattr(store, "reuse_links", lambda article=None, kind=None: refuse() if article is None
+                        else type(store).reuse_links(store, article, kind))
+
+
+def test_report_reads_only_its_events_and_equals_the_whole_store_view(sample_store, monkeypatch):
+    """The bounded build (SQL pass + reads by id) gives the page that capping a view of the
+    whole store gives, for every cap, without calling any whole-store reader."""
+    total = len(ReportData(sample_store).events)
+    for newest, largest in ((2000, 200), (1, 0), (0, 1), (1, 1), (0, 0)):
+        full = ReportData(sample_store)
+        omitted = report.cap_events(full, newest=newest, largest=largest)
+        want = _stable(report.render_data(full, omitted))
+        with monkeypatch.context() as m:
+            _whole_store_readers_refused(sample_store, m)
+            data, got_omitted = report.report_data(sample_store, newest=newest, largest=largest)
+            got = _stable(report.render_data(data, got_omitted))
+        assert got_omitted == omitted and [ev.id for ev in data.events] == [ev.id for ev in full.events]
+        assert got == want, (newest, largest)
+        assert data.article_count == 6 and data.link_count == 4
+        if omitted:
+            assert f"{omitted} older events are not in this file" in got
+            shown = {m.article.id for ev in data.events for m in ev.members}
+            linked = {x for l in data.links for x in (l.a, l.b)}
+            assert set(data.articles) <= shown | linked and len(data.articles) < 6
+    assert total == 2
+
+
+def test_report_of_the_examples_equals_the_whole_store_view(tmp_path, monkeypatch):
+    """The same on a store the real pipeline filled (families, translations, one-article events)."""
+    from pathlib import Path
+
+    from storytrace.ingest import ingest
+    from storytrace.pipeline import analyze
+    from storytrace.store import Store
+
+    examples = Path(__file__).resolve().parents[2] / "examples" / "articles"
+    with Store(tmp_path / "s.db") as store:
+        ingest([str(examples)], store, workers=1)
+        analyze(store)
+        n = len(ReportData(store).events)
+        for newest, largest in ((2000, 200), (1, 1), (1, 0), (0, 1)):
+            full = ReportData(store)
+            omitted = report.cap_events(full, newest=newest, largest=largest)
+            data, got_omitted = report.report_data(store, newest=newest, largest=largest)
+            assert (got_omitted, [e.id for e in data.events]) == (omitted, [e.id for e in full.events])
+            assert _stable(report.render_data(data, got_omitted)) == _stable(report.render_data(full, omitted))
+        assert n >= 3

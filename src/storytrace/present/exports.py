@@ -5,16 +5,30 @@ Why three shapes of the same rows: JSON Lines keeps the records whole (passages 
 CSV is flat (lists joined with "; ", dicts as JSON, one row per passage in passages.csv)
 so a spreadsheet opens it as is. Each file is written to a temporary name and renamed, so
 a killed export never leaves half a file under the final name.
+
+JSON Lines are kept current by partition (issue 13): every record belongs to a publication
+day (`day_key`; articles by their own date, links by the later of their two articles, events
+by their start, families by their representative), each day's records are one file
+`parts/<table>/<day>.jsonl`, and `parts/manifest.json` keeps, per partition, a digest of the
+stored rows it was made from. A later write hashes the stored rows (raw bytes, no parsing)
+and rewrites only the partitions whose digest changed, so an increment parses and writes
+what it touched. The single files (`articles.jsonl`, ...) are the concatenation of their
+partitions in day order ("undated" last), re-joined byte for byte (a kernel-side copy, no
+JSON work) only when one of their partitions changed.
 """
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
+import re
+import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..model import Article, Event, ReuseLink
+from ..model import Article, Event, Family, ReuseLink
 from ..store import Store
 
 FORMATS = ("jsonl", "parquet", "csv")
@@ -137,16 +151,239 @@ class _Snapshot:
 
 def write_jsonl_outputs(store: Store, out_dir: str | Path) -> list[Path]:
     """articles.jsonl (+ event, original_share), events.jsonl, reuse.jsonl (passages nested),
-    families.jsonl (one record per family of near-identical copies)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    snap = _Snapshot(store)
-    return [
-        _write_jsonl(out / "articles.jsonl", snap.article_records()),
-        _write_jsonl(out / "events.jsonl", (ev.to_dict() for ev in snap.events)),
-        _write_jsonl(out / "reuse.jsonl", (link.to_dict() for link in snap.links)),
-        _write_jsonl(out / "families.jsonl", (fam.to_dict() for fam in snap.families)),
-    ]
+    families.jsonl (one record per family of near-identical copies), kept current by day
+    partitions under `parts/` (see the module's docstring): only what changed is rewritten."""
+    return PartitionedJsonl(store, out_dir).write()
+
+
+# -- day partitions -------------------------------------------------------------------------
+PARTS = "parts"
+MANIFEST = "manifest.json"
+UNDATED = "undated"
+JSONL_TABLES = ("articles", "events", "reuse", "families")
+# Part of every digest: a change to how records are written must rewrite every partition.
+LAYOUT_VERSION = "1"
+_DAY = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
+
+def day_key(published: str | None) -> str:
+    """The partition of a record dated `published`: its calendar day as written (the outlet's
+    own date, no time zone conversion), or "undated" (no date, or a month-day without year)."""
+    m = _DAY.match(published or "")
+    return m.group(1) if m else UNDATED
+
+
+def _key_order(key: str) -> tuple[bool, str]:
+    return key == UNDATED, key
+
+
+def _h(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+@contextmanager
+def _read_snapshot(store: Store):
+    """One read transaction (WAL snapshot): what is planned and what is written agree even
+    while an ingest commits meanwhile."""
+    conn: sqlite3.Connection = store._conn       # the store's own connection (same thread)
+    with store._lock:
+        own = not conn.in_transaction
+        if own:
+            conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            if own:
+                conn.execute("ROLLBACK")
+
+
+def _chunks(items: list, size: int = 500):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+class _Part:
+    """One partition of one table: the stored rows it is made from and their digest."""
+
+    __slots__ = ("keys", "hasher")
+
+    def __init__(self) -> None:
+        self.keys: list = []
+        self.hasher = hashlib.blake2b(LAYOUT_VERSION.encode(), digest_size=16)
+
+    def digest(self) -> str:
+        return self.hasher.hexdigest()
+
+
+class PartitionedJsonl:
+    """Plans (digests per day partition from the stored rows' raw bytes) and writes the
+    partitions that changed, then the single files of the tables that changed.
+
+    `written` lists (table, day) of the partitions rewritten by the last `write()`."""
+
+    def __init__(self, store: Store, out_dir: str | Path):
+        self.store = store
+        self.out = Path(out_dir)
+        self.written: list[tuple[str, str]] = []
+
+    # planning: one pass over raw rows, nothing parsed
+    def _plan(self, conn: sqlite3.Connection) -> dict[str, dict[str, _Part]]:
+        day: dict[str, str] = {}
+        event_of: dict[str, str | None] = {}
+        art_hash: dict[str, bytes] = {}
+        for aid, published, data, event in conn.execute(
+                "SELECT a.id, a.published, CAST(a.data AS BLOB), m.event FROM articles a "
+                "LEFT JOIN event_members m ON m.article = a.id"):
+            day[aid] = day_key(published)
+            event_of[aid] = event
+            art_hash[aid] = _h(data)
+        link_hashes: dict[str, list[bytes]] = {}
+        reuse: dict[str, _Part] = {}
+        rows = []
+        for a, b, kind, data in conn.execute("SELECT a, b, kind, CAST(data AS BLOB) FROM reuse"):
+            rows.append((a, b, kind, _h(data)))
+        rows.sort()
+        for a, b, kind, lh in rows:
+            dated = [k for k in (day.get(a, UNDATED), day.get(b, UNDATED)) if k != UNDATED]
+            part = reuse.setdefault(max(dated) if dated else UNDATED, _Part())
+            part.keys.append((a, b, kind))
+            part.hasher.update(f"{a}\t{b}\t{kind}\t".encode() + lh)
+            link_hashes.setdefault(a, []).append(lh)
+            if b != a:
+                link_hashes.setdefault(b, []).append(lh)
+        articles: dict[str, _Part] = {}
+        for aid in sorted(day):
+            part = articles.setdefault(day[aid], _Part())
+            part.keys.append(aid)
+            # a record depends on the article, its event and the links that touch it (original_share)
+            part.hasher.update(f"{aid}\t{event_of[aid]}\t".encode() + art_hash[aid]
+                               + b"".join(sorted(link_hashes.get(aid, ()))))
+        events: dict[str, _Part] = {}
+        for eid, start, data in conn.execute(
+                "SELECT id, json_extract(data, '$.start'), CAST(data AS BLOB) FROM events ORDER BY id"):
+            part = events.setdefault(day_key(start), _Part())
+            part.keys.append(eid)
+            part.hasher.update(eid.encode() + b"\t" + _h(data))
+        families: dict[str, _Part] = {}
+        for fid, rep, data in conn.execute(
+                "SELECT id, representative, CAST(data AS BLOB) FROM families ORDER BY id"):
+            part = families.setdefault(day.get(rep, UNDATED), _Part())
+            part.keys.append(fid)
+            part.hasher.update(fid.encode() + b"\t" + _h(data))
+        self._event_of = event_of
+        return {"articles": articles, "events": events, "reuse": reuse, "families": families}
+
+    # reading the records of one partition
+    def _records(self, conn: sqlite3.Connection, table: str, keys: list) -> list[dict[str, Any]]:
+        if table == "reuse":
+            got = {}
+            for a, b, kind in keys:
+                row = conn.execute("SELECT data FROM reuse WHERE a=? AND b=? AND kind=?", (a, b, kind)).fetchone()
+                got[(a, b, kind)] = ReuseLink.from_dict(json.loads(row[0])).to_dict()
+            return [got[k] for k in keys]
+        if table in ("events", "families"):
+            cls = Event if table == "events" else Family
+            got = {}
+            for chunk in _chunks(keys):
+                marks = ",".join("?" * len(chunk))
+                for kid, data in conn.execute(f"SELECT id, data FROM {table} WHERE id IN ({marks})", chunk):
+                    got[kid] = cls.from_dict(json.loads(data)).to_dict()
+            return [got[k] for k in keys]
+        arts: dict[str, Article] = {}
+        link_data: dict[tuple[str, str, str], str] = {}
+        for chunk in _chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            for aid, data in conn.execute(f"SELECT id, data FROM articles WHERE id IN ({marks})", chunk):
+                arts[aid] = Article.from_dict(json.loads(data))
+            for end in ("a", "b"):
+                for a, b, kind, data in conn.execute(
+                        f"SELECT a, b, kind, data FROM reuse WHERE {end} IN ({marks})", chunk):
+                    link_data[(a, b, kind)] = data
+        ordered = [arts[k] for k in keys]
+        links = [ReuseLink.from_dict(json.loads(link_data[k])) for k in sorted(link_data)]
+        shares = original_shares(ordered, links)
+        out = []
+        for art in ordered:
+            row = art.to_dict()
+            row["event"] = self._event_of.get(art.id)
+            if art.id in shares:
+                row["original_share"] = round(float(shares[art.id]), 4)
+            out.append(row)
+        return out
+
+    def _manifest(self) -> dict[str, Any]:
+        path = self.out / PARTS / MANIFEST
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return manifest if isinstance(manifest, dict) and manifest.get("layout") == "day" else {}
+
+    def write(self) -> list[Path]:
+        self.out.mkdir(parents=True, exist_ok=True)
+        before = self._manifest().get("tables", {})
+        tables: dict[str, list[dict[str, Any]]] = {}
+        paths = []
+        self.written = []
+        with _read_snapshot(self.store) as conn:
+            plan = self._plan(conn)
+            for table in JSONL_TABLES:
+                folder = self.out / PARTS / table
+                folder.mkdir(parents=True, exist_ok=True)
+                old = {e["key"]: e for e in before.get(table, []) if isinstance(e, dict) and "key" in e}
+                entries, changed = [], False
+                for key in sorted(plan[table], key=_key_order):
+                    part = plan[table][key]
+                    path = folder / f"{key}.jsonl"
+                    entry = {"key": key, "file": f"{PARTS}/{table}/{key}.jsonl", "rows": len(part.keys),
+                             "digest": part.digest()}
+                    prev = old.get(key)
+                    if (prev and prev.get("digest") == entry["digest"] and path.is_file()
+                            and path.stat().st_size == prev.get("bytes")):
+                        entry["bytes"] = prev["bytes"]
+                    else:
+                        _write_jsonl(path, self._records(conn, table, part.keys))
+                        entry["bytes"] = path.stat().st_size
+                        self.written.append((table, key))
+                        changed = True
+                    entries.append(entry)
+                live = {e["key"] for e in entries}
+                for stale in folder.glob("*.jsonl"):
+                    if stale.stem not in live:
+                        stale.unlink()
+                        changed = True
+                tables[table] = entries
+                single = self.out / f"{table}.jsonl"
+                total = sum(e["bytes"] for e in entries)
+                if changed or not single.is_file() or single.stat().st_size != total:
+                    _join(single, [self.out / e["file"] for e in entries])
+                paths.append(single)
+        manifest = {"layout": "day", "version": LAYOUT_VERSION, "tables": tables}
+        _atomic_writer(self.out / PARTS / MANIFEST, lambda tmp: tmp.write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"))
+        return paths
+
+
+def _join(path: Path, parts: list[Path]) -> Path:
+    """`path` as the byte-for-byte concatenation of `parts` (copied by the kernel)."""
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as dst:
+            for part in parts:
+                with open(part, "rb") as src:
+                    size = os.fstat(src.fileno()).st_size
+                    sent = 0
+                    try:
+                        while sent < size:
+                            n = os.copy_file_range(src.fileno(), dst.fileno(), size - sent)
+                            if n == 0:
+                                break
+                            sent += n
+                    except (AttributeError, OSError):
+                        src.seek(sent)
+                        dst.seek(0, os.SEEK_END)
+                        while chunk := src.read(1 << 20):
+                            dst.write(chunk)
+    return _atomic_writer(path, write)
 
 
 def _csv_cell(value: Any) -> Any:

@@ -20,6 +20,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from ..model import Event, Family, ReuseLink
 from ..store import Store
 from .compare import PASSAGE_CLASSES, PairView, build_pair, pair_payload
 from .svg import KIND_COLOURS, KIND_LABELS, LANGUAGE_COLOURS, OTHER_COLOUR, SEGMENT_COLOURS
@@ -197,9 +198,84 @@ def cap_events(data: ReportData, newest: int | None = None, largest: int | None 
     return omitted
 
 
+def _rows(store: Store, sql: str, ids: list[str]) -> list[tuple]:
+    """`sql` with one `IN ({marks})` over `ids`, in batches."""
+    out: list[tuple] = []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        out += store._conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk).fetchall()
+    return out
+
+
+def report_data(store: Store, newest: int | None = None, largest: int | None = None) -> tuple[ReportData, int]:
+    """The report's events only, read by id: (their views, how many events were left out).
+
+    The same events, in the same order, as `cap_events(ReportData(store))`, but the store is
+    not read whole: one light pass over (article, publication time, event) finds each event's
+    size and newest member, the `newest` newest and `largest` largest events are chosen, and
+    then only their events, their articles, the links touching those articles (with the
+    articles at their other ends) and their families are read. Counts, languages and outlets
+    in the header come from SQL aggregates."""
+    newest = REPORT_NEWEST if newest is None else newest
+    largest = REPORT_LARGEST if largest is None else largest
+    conn = store._conn
+    stored_events = {r[0] for r in conn.execute("SELECT id FROM events")}
+    members: dict[str, list[str]] = {}
+    end: dict[str, datetime | None] = {}
+    titles: dict[str, str] = {}
+    for aid, published, title, event in conn.execute(
+            "SELECT a.id, a.published, a.title, m.event FROM articles a "
+            "LEFT JOIN event_members m ON m.article = a.id ORDER BY a.seq"):
+        if event not in stored_events:       # not grouped: a one-article event, as ReportData does
+            event = f"article-{aid}"
+            titles[event] = title
+        members.setdefault(event, []).append(aid)
+        when = parse_when(published)
+        if when is not None and (end.get(event) is None or when > end[event]):
+            end[event] = when
+        else:
+            end.setdefault(event, None)
+    low = datetime.min.replace(tzinfo=timezone.utc)
+    ids = sorted(members, key=lambda e: (end[e] or low, e), reverse=True)
+    if len(ids) > newest + largest:
+        keep = set(ids[:newest]) | set(sorted(ids, key=lambda e: (-len(members[e]), e))[:largest])
+    else:
+        keep = set(ids)
+    omitted = len(ids) - len(keep)
+    real = sorted(e for e in keep if e in stored_events)
+    events = [Event.from_dict(json.loads(d)) for _, d in _rows(
+        store, "SELECT id, data FROM events WHERE id IN ({marks}) ORDER BY id", real)]
+    events += [Event(e, titles[e], members[e]) for e in ids if e in keep and e not in stored_events]
+    shown = [a for e in keep for a in members[e]]
+    link_rows = {}
+    for end_ in ("a", "b"):
+        for a, b, kind, d in _rows(store, f"SELECT a, b, kind, data FROM reuse WHERE {end_} IN ({{marks}})", shown):
+            link_rows[(a, b, kind)] = d
+    links = [ReuseLink.from_dict(json.loads(link_rows[k])) for k in sorted(link_rows)]
+    fam_ids = sorted({r[0] for r in _rows(store, "SELECT DISTINCT family FROM family_members "
+                                                "WHERE article IN ({marks})", shown)})
+    families = [Family.from_dict(json.loads(d)) for _, d in _rows(
+        store, "SELECT id, data FROM families WHERE id IN ({marks}) ORDER BY id", fam_ids)]
+    wanted = set(shown) | {x for l in links for x in (l.a, l.b)} | {m for f in families for m in f.member_ids}
+    articles = {a.id: a for a in store.get_articles(sorted(wanted))}
+    languages = sorted(r[0] for r in conn.execute("SELECT DISTINCT language FROM articles "
+                                                  "WHERE language IS NOT NULL AND language != ''"))
+    outlets = sorted(r[0] for r in conn.execute("SELECT DISTINCT COALESCE(NULLIF(outlet, ''), "
+                                                "'unknown outlet') FROM articles"))
+    data = ReportData.from_records(
+        articles, links, families, store.errors(), events,
+        article_count=conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0],
+        link_count=conn.execute("SELECT COUNT(*) FROM reuse").fetchone()[0],
+        languages=languages, outlets=outlets)
+    return data, omitted
+
+
 def render_report(store: Store) -> str:
-    data = ReportData(store)
-    omitted = cap_events(data)
+    return render_data(*report_data(store))
+
+
+def render_data(data: ReportData, omitted: int = 0) -> str:
+    """The report's HTML for these views (`omitted`: events left out, said in the header)."""
     nonce = secrets.token_urlsafe(18)
     views = related_pairs(data)
     prerendered, prerendered_ids = split_prerendered(views)

@@ -320,19 +320,43 @@ def source_relation(article: Article, links: list[ReuseLink], by_id: dict[str, A
 
 
 class ReportData:
-    """A snapshot of the store, indexed for the views."""
+    """A snapshot of the store, indexed for the views (the web app: everything stored).
+
+    `ReportData.from_records` indexes a part of a store instead (the static report's events,
+    read by id: `report.report_data`); then `article_count`, `link_count`, `languages` and
+    `outlets` still describe the whole store."""
 
     def __init__(self, store: Store):
-        self.articles: dict[str, Article] = {a.id: a for a in store.articles()}
-        self.links: list[ReuseLink] = store.reuse_links()
-        self.families: list[Family] = store.families()
-        self.family_of: dict[str, Family] = {m: fam for fam in self.families for m in fam.member_ids}
-        self._derived: dict[tuple[str, str], ReuseLink | None] = {}
-        self.errors: list[InputError] = store.errors()
+        articles = {a.id: a for a in store.articles()}
         events = store.events()
         grouped = {a for ev in events for a in ev.articles}
-        events += [Event(f"article-{a.id}", a.title, [a.id]) for a in self.articles.values()
+        events += [Event(f"article-{a.id}", a.title, [a.id]) for a in articles.values()
                    if a.id not in grouped]
+        self._index(articles, store.reuse_links(), store.families(), store.errors(), events)
+
+    @classmethod
+    def from_records(cls, articles: dict[str, Article], links: list[ReuseLink], families: list[Family],
+                     errors: list[InputError], events: list[Event], *, article_count: int,
+                     link_count: int, languages: list[str], outlets: list[str]) -> "ReportData":
+        """Views of `events` only (one-article events included as given), with every article
+        they show or compare with in `articles` and every link touching their members in `links`."""
+        data = cls.__new__(cls)
+        data._index(articles, links, families, errors, events)
+        data._counts = (article_count, link_count)
+        data._languages, data._outlets = languages, outlets
+        return data
+
+    def _index(self, articles: dict[str, Article], links: list[ReuseLink], families: list[Family],
+               errors: list[InputError], events: list[Event]) -> None:
+        self.articles: dict[str, Article] = articles
+        self.links: list[ReuseLink] = links
+        self.families: list[Family] = families
+        self.family_of: dict[str, Family] = {m: fam for fam in self.families for m in fam.member_ids}
+        self._derived: dict[tuple[str, str], ReuseLink | None] = {}
+        self.errors: list[InputError] = errors
+        self._counts: tuple[int, int] | None = None
+        self._languages: list[str] | None = None
+        self._outlets: list[str] | None = None
         self.when = {a.id: parse_when(a.published) for a in self.articles.values()}
         self.links_of: dict[str, list[ReuseLink]] = defaultdict(list)
         for link in self.links:
@@ -397,11 +421,24 @@ class ReportData:
         return None
 
     @property
+    def article_count(self) -> int:
+        """Articles in the store (also those whose events are not in this view)."""
+        return self._counts[0] if self._counts else len(self.articles)
+
+    @property
+    def link_count(self) -> int:
+        return self._counts[1] if self._counts else len(self.links)
+
+    @property
     def languages(self) -> list[str]:
+        if self._languages is not None:
+            return self._languages
         return sorted({a.language for a in self.articles.values() if a.language})
 
     @property
     def outlets(self) -> list[str]:
+        if self._outlets is not None:
+            return self._outlets
         return sorted({_outlet(a) for a in self.articles.values()})
 
 

@@ -1,0 +1,161 @@
+"""JSON Lines kept current by day partitions (issue 13): a later write rewrites only the
+partitions whose stored rows changed, and what it leaves is byte for byte what a write into
+an empty folder gives, partitions and single files alike."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from sample_store import sample_articles
+from storytrace.model import Article, Event, Passage, ReuseLink, content_id
+from storytrace.present.exports import (JSONL_TABLES, MANIFEST, PARTS, PartitionedJsonl, day_key,
+                                        write_jsonl_outputs)
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples" / "articles"
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    """Every partition and single file under `out`, by relative path (the manifest aside)."""
+    names = [f"{t}.jsonl" for t in JSONL_TABLES]
+    names += [str(p.relative_to(out)) for p in sorted((out / PARTS).rglob("*.jsonl"))]
+    return {n: (out / n).read_bytes() for n in names}
+
+
+def _inodes(out: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(out)): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in sorted((out / PARTS).rglob("*.jsonl"))}
+
+
+def _same_as_fresh(store, out: Path, tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh"
+    write_jsonl_outputs(store, fresh)
+    assert _files(out) == _files(fresh)
+    manifest = json.loads((out / PARTS / MANIFEST).read_text(encoding="utf-8"))
+    for table in JSONL_TABLES:
+        joined = b"".join((out / e["file"]).read_bytes() for e in manifest["tables"][table])
+        assert joined == (out / f"{table}.jsonl").read_bytes()
+        assert sum(e["rows"] for e in manifest["tables"][table]) == joined.count(b"\n")
+
+
+def test_day_keys():
+    assert day_key("2026-03-02T09:00:00+08:00") == "2026-03-02"
+    assert day_key("2026-03-03") == "2026-03-03"
+    assert day_key("--03-02") == day_key(None) == day_key("") == day_key("March 2") == "undated"
+
+
+def test_increment_rewrites_only_the_days_it_touches(sample_store, tmp_path):
+    out = tmp_path / "out"
+    first = PartitionedJsonl(sample_store, out)
+    first.write()
+    assert set(first.written) == {(t, p.stem) for t in JSONL_TABLES for p in (out / PARTS / t).glob("*.jsonl")}
+    before = _inodes(out)
+    again = PartitionedJsonl(sample_store, out)
+    again.write()
+    assert again.written == [] and _inodes(out) == before
+
+    # A follow-up on a new day that quotes the storm warning (published the day before).
+    arts = sample_articles()
+    echo = arts["echo"]
+    text = "Residents should stay indoors on Thursday night. The storm passed without damage."
+    late = Article(id=content_id(text, "Storm passes"), source_path="synthetic/late.txt", title="Storm passes",
+                   text=text, language="en", script="Latn", outlet="Metro Daily",
+                   published="2026-03-06T07:00:00+00:00", published_precision="datetime")
+    sample_store.add_articles([late])
+    quoted = "Residents should stay indoors on Thursday night."
+    link = ReuseLink(echo.id, late.id, "partial", 0.6, 0.5, direction="a->b", passages=[
+        Passage(echo.text.find(quoted), echo.text.find(quoted) + len(quoted), 0, len(quoted), 1.0)])
+    sample_store.replace_reuse(sample_store.reuse_links() + [link])
+    sample_store.replace_events(sample_store.events() + [Event("E3", "Storm passes", [late.id],
+                                                               start=late.published, end=late.published)])
+    inc = PartitionedJsonl(sample_store, out)
+    inc.write()
+    # new day everywhere; the quoted article's day (its original_share changed); nothing else
+    assert sorted(inc.written) == [("articles", "2026-03-05"), ("articles", "2026-03-06"),
+                                   ("events", "2026-03-06"), ("reuse", "2026-03-06")]
+    after = _inodes(out)
+    untouched = {k for k in before if not any(k == f"{PARTS}/{t}/{d}.jsonl" for t, d in inc.written)}
+    assert untouched and all(after[k] == before[k] for k in untouched)
+    assert after[f"{PARTS}/articles/2026-03-05.jsonl"] != before[f"{PARTS}/articles/2026-03-05.jsonl"]
+    _same_as_fresh(sample_store, out, tmp_path)
+    rows = {json.loads(line)["id"]: json.loads(line) for line in
+            (out / PARTS / "articles" / "2026-03-05.jsonl").read_text(encoding="utf-8").splitlines()}
+    assert rows[echo.id]["original_share"] < 0.5       # the follow-up shares its first sentence
+
+
+def test_removed_rows_and_lost_files_are_rewritten(sample_store, tmp_path):
+    out = tmp_path / "out"
+    write_jsonl_outputs(sample_store, out)
+    # the storm event's day loses its event; a partition file is deleted by hand
+    sample_store.replace_events([ev for ev in sample_store.events() if ev.id != "E2"])
+    (out / PARTS / "reuse" / "2026-03-02.jsonl").unlink()
+    inc = PartitionedJsonl(sample_store, out)
+    inc.write()
+    assert ("reuse", "2026-03-02") in inc.written
+    assert not (out / PARTS / "events" / "2026-03-05.jsonl").exists()
+    assert ("articles", "2026-03-05") in inc.written          # its articles lost their event
+    _same_as_fresh(sample_store, out, tmp_path)
+
+
+def test_a_store_written_out_by_the_pipeline_in_two_batches(tmp_path):
+    """The real steps on the bundled examples, split in halves: after each analysis the folder
+    equals a fresh write, and every partition not rewritten kept its file."""
+    from storytrace.ingest import ingest
+    from storytrace.pipeline import analyze, write_outputs
+    from storytrace.read import expand_inputs
+    from storytrace.store import Store
+
+    units = sorted(str(p) for p in expand_inputs([str(EXAMPLES)]))
+    out = tmp_path / "out"
+    with Store(tmp_path / "s.db") as store:
+        ingest(units[::2], store, workers=1)
+        analyze(store)
+        write_outputs(store, out, report=False)
+        before = _inodes(out)
+        ingest(units[1::2], store, workers=1)
+        analyze(store)
+        inc = PartitionedJsonl(store, out)
+        inc.write()
+        after = _inodes(out)
+        rewritten = {f"{PARTS}/{t}/{d}.jsonl" for t, d in inc.written}
+        assert all(after[k] == before[k] for k in before if k in after and k not in rewritten)
+        assert set(after) - set(before) <= rewritten
+        _same_as_fresh(store, out, tmp_path)
+        n = sum(1 for _ in (out / "articles.jsonl").open(encoding="utf-8"))
+        assert n == store.count_articles()
+
+
+def test_old_single_file_folder_is_taken_over(sample_store, tmp_path):
+    """A folder written before partitions existed (no manifest): everything is written once."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "articles.jsonl").write_text('{"stale": true}\n', encoding="utf-8")
+    write_jsonl_outputs(sample_store, out)
+    assert b"stale" not in (out / "articles.jsonl").read_bytes()
+    _same_as_fresh(sample_store, out, tmp_path)
+
+
+def test_a_broken_manifest_means_a_full_write(sample_store, tmp_path):
+    out = tmp_path / "out"
+    write_jsonl_outputs(sample_store, out)
+    (out / PARTS / MANIFEST).write_text("{not json", encoding="utf-8")
+    inc = PartitionedJsonl(sample_store, out)
+    inc.write()
+    assert {t for t, _ in inc.written} == {"articles", "events", "reuse"}
+    _same_as_fresh(sample_store, out, tmp_path)
+
+
+@pytest.mark.skipif(not hasattr(os, "copy_file_range"), reason="no copy_file_range here")
+def test_single_files_are_joined_without_python_copies(sample_store, tmp_path, monkeypatch):
+    calls = []
+    real = os.copy_file_range
+
+    def counted(*args, **kwargs):
+        calls.append(args[2])
+        return real(*args, **kwargs)
+    monkeypatch.setattr(os, "copy_file_range", counted)
+    write_jsonl_outputs(sample_store, tmp_path / "out")
+    assert calls and sum(calls) >= (tmp_path / "out" / "articles.jsonl").stat().st_size
