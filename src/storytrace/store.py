@@ -91,6 +91,14 @@ CREATE INDEX IF NOT EXISTS article_digests_rev ON article_digests(rev);
 CREATE INDEX IF NOT EXISTS article_digests_at ON article_digests(published_at);
 CREATE INDEX IF NOT EXISTS article_digests_day ON article_digests(published_day);
 CREATE TABLE IF NOT EXISTS stage_marks (name TEXT PRIMARY KEY, seq INTEGER NOT NULL, rev INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS bp_articles (id TEXT PRIMARY KEY, outlet TEXT NOT NULL, text_key BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS bp_texts (
+    outlet TEXT NOT NULL, text_key BLOB NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (outlet, text_key));
+CREATE TABLE IF NOT EXISTS bp_totals (outlet TEXT PRIMARY KEY, total INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS bp_lines (outlet TEXT NOT NULL, line TEXT NOT NULL, n INTEGER NOT NULL,
+                                     PRIMARY KEY (outlet, line));
+CREATE INDEX IF NOT EXISTS bp_lines_n ON bp_lines(outlet, n);
+CREATE TABLE IF NOT EXISTS bp_paras (key INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS leases (
     name TEXT PRIMARY KEY,
     owner TEXT NOT NULL,
@@ -224,12 +232,14 @@ class Store:
 
     def update_articles(self, articles: Iterable[Article]) -> None:
         """Rewrite stored records (e.g. a publication year inferred from an event)."""
-        articles = list(articles)
         with self.transaction() as conn:
-            for art in articles:
-                conn.execute("UPDATE articles SET published=?, data=? WHERE id=?",
-                             (art.published, json.dumps(art.to_dict(), ensure_ascii=False), art.id))
-            self._put_digests(conn, articles)
+            self._update_articles(conn, list(articles))
+
+    def _update_articles(self, conn: sqlite3.Connection, articles: list[Article]) -> None:
+        for art in articles:
+            conn.execute("UPDATE articles SET published=?, data=? WHERE id=?",
+                         (art.published, json.dumps(art.to_dict(), ensure_ascii=False), art.id))
+        self._put_digests(conn, articles)
 
     def get_article(self, article_id: str) -> Article | None:
         row = self._conn.execute("SELECT data FROM articles WHERE id=?", (article_id,)).fetchone()
@@ -409,8 +419,11 @@ class Store:
     def articles_mark(self) -> tuple[int, int]:
         """(highest seq, change counter) now: take it when a stage starts reading articles
         and hand it to `mark_stage` when the stage finishes."""
-        seq = self._conn.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
-        return seq, int(self._meta(self._conn, "article_rev", "0"))
+        return self._articles_mark(self._conn)
+
+    def _articles_mark(self, conn: sqlite3.Connection) -> tuple[int, int]:
+        seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
+        return seq, int(self._meta(conn, "article_rev", "0"))
 
     def stage_mark(self, name: str) -> tuple[int, int] | None:
         """The `articles_mark()` recorded by the last `mark_stage(name, ..., mark=...)`."""
@@ -446,11 +459,24 @@ class Store:
             total -= _row_digest(data)
         self._set_meta(conn, f"results:{key}", f"{count}:{total % _MOD:032x}")
 
+    def results_keys(self, prefix: str = "") -> list[str]:
+        """The results keys (`reuse:<kind>`, `events`) starting with `prefix` that hold rows."""
+        return sorted(k[len("results:"):] for k, v in self._conn.execute(
+            "SELECT key, value FROM meta WHERE key LIKE ? ESCAPE '\\'",
+            ("results:" + prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",))
+            if _parse_sum(v)[0] != 0)
+
     def results_digest(self, *keys: str) -> str:
         """Digest of the stored rows under the given keys (`reuse:<kind>`, `events`): equal
-        for equal stored contents, whatever order or batches they were written in."""
-        parts = [f"{k}={self._meta(self._conn, f'results:{k}', '0:0')}" for k in keys]
+        for equal stored contents, whatever order or batches they were written in (a key
+        without rows counts as absent)."""
+        sums = {k: self._meta(self._conn, f"results:{k}", "0:0") for k in keys}
+        parts = [f"{k}={v}" for k, v in sorted(sums.items()) if _parse_sum(v)[0] != 0]
         return hashlib.blake2b("|".join(parts).encode(), digest_size=16).hexdigest()
+
+    def results_count(self, *keys: str) -> int:
+        """How many stored rows the given results keys hold (no table scan)."""
+        return sum(_parse_sum(self._meta(self._conn, f"results:{k}", "0:0"))[0] for k in set(keys))
 
     # -- sources and errors --------------------------------------------------------
     def source_done(self, path: str) -> bool:

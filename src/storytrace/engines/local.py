@@ -17,9 +17,10 @@ import zlib
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from ..model import Article, ReuseLink
+from ..stageview import as_found, record_digest, stage_article
 from ..store import Store
 from ..workers import NoProcesses, default_workers, process_map
 
@@ -32,16 +33,20 @@ REUSE_KINDS = ("duplicate", "reprint", "partial", "formula")
 # -- stage fingerprints ---------------------------------------------------------------------
 # A stage is skipped only when its fingerprint equals the one stored when it last finished.
 # The fingerprint covers everything the stage's result depends on:
-#   * the articles as the stage reads them (every field of every record, sorted by id, with
-#     hidden boilerplate blanked and inferred years taken back out: `stage_view`);
-#   * the previous stages' results it reads (reuse links for events; events for translation);
+#   * the articles as the stage reads them (every field of every record, with hidden
+#     boilerplate blanked and inferred years taken back out: `stage_view`), as an
+#     order-independent sum of per-record digests (`articles_digest`); the store keeps that
+#     sum current as articles are written (`Store.articles_sum`), so no stage rehashes them;
+#   * the previous stages' results it reads (reuse links for events; events for
+#     translation), as the sums of their stored rows that the store's writers keep
+#     (`Store.results_digest`);
 #   * its settings (ReuseSettings / EventSettings, without the worker count);
 #   * the code: storytrace's version and a hash of the source of the modules the stage runs
 #     (`STAGE_CODE`, plus `COMMON_CODE`);
 #   * for events and translation links, the encoder's name, which carries the model
 #     package's version (`events.encoder.encoder_name`).
-FINGERPRINT_FORMAT = "2"
-COMMON_CODE = ("model.py", "textfold.py", "normalize/boilerplate.py", "engines/local.py")
+FINGERPRINT_FORMAT = "3"
+COMMON_CODE = ("model.py", "textfold.py", "stageview.py", "normalize/boilerplate.py", "engines/local.py")
 STAGE_CODE = {"reuse": ("reuse",), "events": ("events",), "translation": ("events",)}
 
 
@@ -84,59 +89,69 @@ def settings_record(settings) -> dict:
     return record
 
 
-def articles_digest(articles: list[Article]) -> str:
-    """Digest of every field of every article, in id order (what a fingerprint covers)."""
-    return _digest(a.to_dict() for a in sorted(articles, key=lambda a: a.id))
+def articles_digest(articles: Iterable[Article]) -> str:
+    """Digest of every field of every given record, whatever their order: "count:sum" of
+    the records' 16-byte digests (`stageview.record_digest`) as integers, mod 2**128. Of
+    the stage views of a store's articles it equals `Store.articles_sum()`."""
+    count, total = 0, 0
+    for article in articles:
+        count += 1
+        total += int.from_bytes(record_digest(article), "big")
+    return f"{count}:{total % (1 << 128):032x}"
 
 
-def stage_fingerprint(stage: str, articles: list[Article] | str, *, settings=None, results=None,
+def stage_fingerprint(stage: str, articles: Iterable[Article] | str, *, settings=None, results=None,
                       encoder: str | None = None) -> str:
     """See the block comment above: articles as the stage reads them (or their
-    `articles_digest`), earlier results it reads (records with `to_dict`), settings, code
-    version, encoder name."""
+    `articles_digest` / `Store.articles_sum`), earlier results it reads (a
+    `Store.results_digest`, or records with `to_dict`), settings, code version, encoder name."""
     head = {"format": FINGERPRINT_FORMAT, "stage": stage, "code": code_version(stage),
             "settings": settings_record(settings), "encoder": encoder}
     parts = [_digest([head]), articles if isinstance(articles, str) else articles_digest(articles)]
     if results is not None:
-        parts.append(_digest(r.to_dict() for r in results))
+        parts.append(results if isinstance(results, str) else _digest(r.to_dict() for r in results))
     return hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
 
 
 def stage_view(stored: list[Article]) -> tuple[list[Article], list[Article]]:
     """(articles as found, the view every stage reads), both sorted by id.
 
-    As found: an inferred publication year taken back out (`events.years.as_found`), so no
+    As found: an inferred publication year taken back out (`stageview.as_found`), so no
     stage uses it as evidence and `--force` sees what a fresh run sees. View: the same with
     the hidden outlet boilerplate blanked (`normalize.boilerplate.visible_text`: same
-    length, so offsets into it are offsets into the stored text)."""
-    from ..events.years import as_found
-    from ..normalize.boilerplate import visible_text
-
+    length, so offsets into it are offsets into the stored text); per article
+    `stageview.stage_article`."""
     found = sorted((as_found(a) for a in stored), key=lambda a: a.id)
-    return found, [dataclasses.replace(a, text=visible_text(a)) for a in found]
+    return found, [stage_article(a) for a in found]
 
 
-def _hide_boilerplate(store: Store, stored: list[Article]) -> list[Article]:
-    """Learn the collection's recurring outlet lines from every stored article and record
-    them as hidden spans (`metadata["boilerplate_hidden"]`); texts and ids never change.
-    Returns the stored articles, updated where their spans changed."""
-    from ..events.years import as_found
-    from ..normalize.boilerplate import HIDDEN_KEY, collection_hidden_spans
+class StageInput:
+    """The articles the stages read, loaded from the store on first use (a run whose stages
+    are all skipped, or that fetches only what it needs, never loads them): `stored`
+    (records as stored, seq order), `found` and `articles` (as found / stage views, id order)."""
 
-    spans = collection_hidden_spans(as_found(a) for a in stored)
-    out, changed = [], []
-    for art in stored:
-        new = spans.get(art.id)
-        if new != art.metadata.get(HIDDEN_KEY):
-            metadata = {k: v for k, v in art.metadata.items() if k != HIDDEN_KEY}
-            if new:
-                metadata[HIDDEN_KEY] = new
-            art = dataclasses.replace(art, metadata=metadata)
-            changed.append(art)
-        out.append(art)
-    if changed:
-        store.update_articles(changed)
-    return out
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._stored: list[Article] | None = None
+        self._views: tuple[list[Article], list[Article]] | None = None
+
+    @property
+    def stored(self) -> list[Article]:
+        if self._stored is None:
+            self._stored = list(self.store.iter_articles())
+        return self._stored
+
+    @property
+    def found(self) -> list[Article]:
+        if self._views is None:
+            self._views = stage_view(self.stored)
+        return self._views[0]
+
+    @property
+    def articles(self) -> list[Article]:
+        if self._views is None:
+            self._views = stage_view(self.stored)
+        return self._views[1]
 
 
 @contextmanager
@@ -162,6 +177,7 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
     from ..events import cluster_events, infer_missing_years, translation_links
     from ..events.encoder import encoder_name
     from ..events.similarity import EventSettings
+    from ..normalize.boilerplate import refresh_hidden_spans
     from ..pipeline import AnalyzeSummary
     from ..reuse import ReuseSettings
 
@@ -169,23 +185,31 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
     event_settings = event_settings or EventSettings()
     encoder = encoder_name()
     summary = AnalyzeSummary()
-    stored = _hide_boilerplate(store, store.articles())
-    found, articles = stage_view(stored)
-    summary.articles = len(articles)
-    content = articles_digest(articles)          # the same view feeds every stage
+    # The head costs what was added: hidden spans refreshed from the articles added or
+    # changed since the last refresh; the fingerprints' article and results digests are
+    # sums the store keeps as it writes; articles are read only when a stage runs (`views`).
+    with _timed(timings, "boilerplate"):
+        refresh_hidden_spans(store)
+    mark = store.articles_mark()                 # what the stages below read from
+    content = store.articles_sum()               # the same view feeds every stage
+    summary.articles = int(content.split(":")[0])
+    views = StageInput(store)
 
     fp = stage_fingerprint("reuse", content, settings=reuse_settings)
     if force or store.stage_fingerprint("reuse") != fp:
         with _timed(timings, "reuse"):
-            store.replace_reuse(reuse_step(articles), kinds=REUSE_KINDS)
-        store.mark_stage("reuse", fp)
+            store.replace_reuse(reuse_step(views.articles), kinds=REUSE_KINDS)
+        store.mark_stage("reuse", fp, mark)
     else:
         summary.skipped_stages.append("reuse")
-    links = [l for l in store.reuse_links() if l.kind != "translation"]
-    summary.reuse_links = len(links)
+    link_keys = [k for k in store.results_keys("reuse:") if k != "reuse:translation"]
+    summary.reuse_links = store.results_count(*link_keys)
 
-    fp = stage_fingerprint("events", content, settings=event_settings, results=links, encoder=encoder)
+    fp = stage_fingerprint("events", content, settings=event_settings, results=store.results_digest(*link_keys),
+                           encoder=encoder)
     if force or store.stage_fingerprint("events") != fp:
+        links = [l for l in store.reuse_links() if l.kind != "translation"]
+        articles = views.articles
         if prepare_events is not None:
             with _timed(timings, "embedding"):
                 prepare_events(articles)
@@ -196,9 +220,9 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
                                     settings=event_settings)
             inferred = {a.id: a for a in infer_missing_years(articles, events)}
         # Stored records: as found, plus this run's inferred years (earlier ones are redone).
-        current = {a.id: a for a in stored}
+        current = {a.id: a for a in views.stored}
         updated = []
-        for art in found:
+        for art in views.found:
             guess = inferred.get(art.id)
             if guess is not None:
                 art = dataclasses.replace(art, published=guess.published,
@@ -210,21 +234,20 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
         if updated:
             store.update_articles(updated)
         store.replace_events(events)
-        store.mark_stage("events", fp)
+        store.mark_stage("events", fp, mark)
     else:
         summary.skipped_stages.append("events")
-    events = store.events()
-    summary.events = len(events)
+    summary.events = store.results_count("events")
 
-    fp = stage_fingerprint("translation", content, results=events, encoder=encoder)
+    fp = stage_fingerprint("translation", content, results=store.results_digest("events"), encoder=encoder)
     if force or store.stage_fingerprint("translation") != fp:
         with _timed(timings, "translation"):
-            tlinks = translation_links(articles, events, store=store)
+            tlinks = translation_links(views.articles, store.events(), store=store)
         store.replace_reuse(tlinks, kinds=["translation"])
-        store.mark_stage("translation", fp)
+        store.mark_stage("translation", fp, mark)
     else:
         summary.skipped_stages.append("translation")
-    summary.translation_links = len(store.reuse_links(kind="translation"))
+    summary.translation_links = store.results_count("reuse:translation")
     return summary
 
 

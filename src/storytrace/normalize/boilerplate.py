@@ -13,7 +13,9 @@ the last part of the article.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
+import time
 from collections import Counter, defaultdict
 from typing import Iterable
 
@@ -107,16 +109,26 @@ def recurring_lines(articles: Iterable[tuple[str | None, str]], *, min_articles:
             continue
         seen_texts.add((outlet, text))
         totals[outlet] += 1
-        paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
-        edges = paragraphs[:edge] + paragraphs[-edge:]
-        counts[outlet].update({p for p in edges if len(p) <= max_length})
+        counts[outlet].update(edge_lines(text, edge=edge, max_length=max_length))
     learned: dict[str, set[str]] = {}
     for outlet, counter in counts.items():
-        needed = max(min_articles, int(min_share * totals[outlet] + 0.999))
+        needed = needed_articles(totals[outlet], min_articles=min_articles, min_share=min_share)
         lines = {line for line, n in counter.items() if n >= needed}
         if lines:
             learned[outlet] = lines
     return learned
+
+
+def edge_lines(text: str, *, edge: int = 3, max_length: int = 200) -> set[str]:
+    """The distinct stripped paragraphs among the first and last `edge` of `text` that are at
+    most `max_length` long: what one text counts towards `recurring_lines`."""
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    return {p for p in paragraphs[:edge] + paragraphs[-edge:] if len(p) <= max_length}
+
+
+def needed_articles(total: int, *, min_articles: int = 5, min_share: float = 0.01) -> int:
+    """How many of an outlet's `total` distinct texts a line must open or close to recur."""
+    return max(min_articles, int(min_share * total + 0.999))
 
 
 def remove_lines(text: str, lines: set[str]) -> str:
@@ -174,3 +186,155 @@ def visible_text(article) -> str:
     """The text the analysis stages read: hidden outlet boilerplate blanked (see module doc)."""
     spans = (article.metadata or {}).get(HIDDEN_KEY)
     return mask_spans(article.text, spans) if spans else article.text
+
+
+# -- hidden spans kept current in the store -------------------------------------------------
+# `collection_hidden_spans` learns from every article at once. A growing store keeps what
+# that learning counts in tables instead (created by `store.Store`) and updates them from
+# the articles added or changed since the last refresh:
+#   bp_articles  article id -> (outlet, text key) it is counted under;
+#   bp_texts     (outlet, text key) -> how many stored articles have it (a text counts once);
+#   bp_totals    outlet -> distinct texts;
+#   bp_lines     (outlet, line) -> distinct texts with that line among their edge paragraphs;
+#   bp_paras     (key of outlet + paragraph, article id) for every short paragraph of every
+#                article: which articles a line that starts or stops recurring touches.
+# An outlet's recurring lines are those of bp_lines with n >= needed_articles(total): the
+# set `recurring_lines` gives over the whole store. Only articles whose outlet's set changed
+# by a line they hold, and the articles added or changed themselves, get their spans
+# recomputed; only those whose spans differ are rewritten.
+BOILERPLATE_STAGE = "boilerplate"
+EDGE, MAX_LINE = 3, 200
+STATS_VERSION = f"1:{MIN_RECURRING}:0.01:{EDGE}:{MAX_LINE}"
+_PARAGRAPH = re.compile(r"(?:(?!\n\n).)+", re.DOTALL)
+
+
+def short_paragraphs(text: str, max_length: int = MAX_LINE) -> set[str]:
+    """Distinct stripped paragraphs (as `line_spans` splits them) of at most `max_length`."""
+    out = set()
+    for match in _PARAGRAPH.finditer(text):
+        stripped = match.group(0).strip()
+        if stripped and len(stripped) <= max_length:
+            out.add(stripped)
+    return out
+
+
+def _para_key(outlet: str, line: str) -> int:
+    import hashlib
+
+    digest = hashlib.blake2b(f"{outlet}\0{line}".encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _text_key(text: str) -> bytes:
+    import hashlib
+
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+class _Stats:
+    """The boilerplate tables seen through one write transaction."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.before: dict[str, set[str]] = {}      # outlet -> recurring lines before this refresh
+
+    def learned(self, outlet: str) -> set[str]:
+        if not outlet:
+            return set()
+        row = self.conn.execute("SELECT total FROM bp_totals WHERE outlet=?", (outlet,)).fetchone()
+        if row is None:
+            return set()
+        needed = needed_articles(row[0], min_articles=MIN_RECURRING)
+        return {r[0] for r in self.conn.execute("SELECT line FROM bp_lines WHERE outlet=? AND n>=?",
+                                                (outlet, needed))}
+
+    def _touch(self, outlet: str) -> None:
+        if outlet not in self.before:
+            self.before[outlet] = self.learned(outlet)
+
+    def count(self, article_id: str, outlet: str, text: str, key: bytes, step: int) -> None:
+        """Count one article in (step=1) or out (step=-1) under `outlet`."""
+        conn = self.conn
+        self._touch(outlet)
+        row = conn.execute("SELECT n FROM bp_texts WHERE outlet=? AND text_key=?", (outlet, key)).fetchone()
+        n = (row[0] if row else 0) + step
+        if n > 0:
+            conn.execute("INSERT OR REPLACE INTO bp_texts VALUES (?,?,?)", (outlet, key, n))
+        else:
+            conn.execute("DELETE FROM bp_texts WHERE outlet=? AND text_key=?", (outlet, key))
+        if (step > 0 and n == 1) or (step < 0 and n == 0):     # a distinct text came or went
+            conn.execute("INSERT INTO bp_totals VALUES (?, ?) ON CONFLICT(outlet) DO UPDATE SET total=total+?",
+                         (outlet, step, step))
+            lines = [(outlet, line, step, step) for line in edge_lines(text, edge=EDGE, max_length=MAX_LINE)]
+            conn.executemany("INSERT INTO bp_lines VALUES (?,?,?) ON CONFLICT(outlet, line) DO UPDATE SET n=n+?",
+                             lines)
+            if step < 0:
+                conn.execute("DELETE FROM bp_lines WHERE outlet=? AND n<=0", (outlet,))
+                conn.execute("DELETE FROM bp_totals WHERE outlet=? AND total<=0", (outlet,))
+        paras = [(_para_key(outlet, p), article_id) for p in short_paragraphs(text)]
+        if step > 0:
+            conn.executemany("INSERT OR IGNORE INTO bp_paras VALUES (?,?)", paras)
+        else:
+            conn.executemany("DELETE FROM bp_paras WHERE key=? AND id=?", paras)
+
+    def affected(self) -> set[str]:
+        """Ids of articles holding a line that started or stopped recurring in its outlet."""
+        out: set[str] = set()
+        for outlet, before in self.before.items():
+            for line in before ^ self.learned(outlet):
+                out.update(r[0] for r in self.conn.execute("SELECT id FROM bp_paras WHERE key=?",
+                                                           (_para_key(outlet, line),)))
+        return out
+
+
+def refresh_hidden_spans(store, *, batch: int = 500) -> int:
+    """Bring every stored article's hidden spans (`metadata[HIDDEN_KEY]`) to what
+    `collection_hidden_spans` over the whole store gives, reading only the articles added or
+    changed since the last refresh (all of them the first time, or after STATS_VERSION
+    changes) and those whose outlet's recurring lines changed by a line they hold. One
+    write transaction. Returns how many stored articles were rewritten."""
+    with store.transaction() as conn:
+        row = conn.execute("SELECT fingerprint FROM stages WHERE name=?", (BOILERPLATE_STAGE,)).fetchone()
+        if row is None or row[0] != STATS_VERSION:
+            for table in ("bp_articles", "bp_texts", "bp_totals", "bp_lines", "bp_paras"):
+                conn.execute(f"DELETE FROM {table}")
+            conn.execute("DELETE FROM stage_marks WHERE name=?", (BOILERPLATE_STAGE,))
+        mark = conn.execute("SELECT rev FROM stage_marks WHERE name=?", (BOILERPLATE_STAGE,)).fetchone()
+        pending = [r[0] for r in conn.execute(
+            "SELECT d.id FROM article_digests d JOIN articles a ON a.id = d.id WHERE d.rev > ? ORDER BY a.seq",
+            (mark[0] if mark else 0,))]
+        stats = _Stats(conn)
+        for lo in range(0, len(pending), batch):
+            for art in store.get_articles(pending[lo:lo + batch]):
+                outlet, text = art.outlet or "", art.text
+                key = _text_key(text)
+                old = conn.execute("SELECT outlet, text_key FROM bp_articles WHERE id=?", (art.id,)).fetchone()
+                if old is not None and (old[0], bytes(old[1])) == (outlet, key):
+                    continue
+                if old is not None:
+                    stats.count(art.id, old[0], text, bytes(old[1]), -1)
+                    conn.execute("DELETE FROM bp_articles WHERE id=?", (art.id,))
+                if outlet:
+                    stats.count(art.id, outlet, text, key, 1)
+                    conn.execute("INSERT INTO bp_articles VALUES (?,?,?)", (art.id, outlet, key))
+        todo = sorted(stats.affected() | set(pending))
+        learned: dict[str, set[str]] = {}
+        rewritten = 0
+        for lo in range(0, len(todo), batch):
+            changed = []
+            for art in store.get_articles(todo[lo:lo + batch]):
+                outlet = art.outlet or ""
+                if outlet not in learned:
+                    learned[outlet] = stats.learned(outlet)
+                spans = line_spans(art.text, learned[outlet])
+                if (spans or None) != art.metadata.get(HIDDEN_KEY):
+                    metadata = {k: v for k, v in art.metadata.items() if k != HIDDEN_KEY}
+                    if spans:
+                        metadata[HIDDEN_KEY] = spans
+                    changed.append(dataclasses.replace(art, metadata=metadata))
+            store._update_articles(conn, changed)
+            rewritten += len(changed)
+        seq, rev = store._articles_mark(conn)
+        conn.execute("INSERT OR REPLACE INTO stages VALUES (?,?,?)", (BOILERPLATE_STAGE, STATS_VERSION, time.time()))
+        conn.execute("INSERT OR REPLACE INTO stage_marks VALUES (?,?,?)", (BOILERPLATE_STAGE, seq, rev))
+    return rewritten
