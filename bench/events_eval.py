@@ -125,8 +125,13 @@ def held_out(store_path: str) -> None:
         day = labelled_pairs(articles, gold, store=store)
         other = labelled_pairs(*zh_day, store=store)
         ordered = sorted({a.id: a for a in articles}.values(), key=lambda a: a.id)
-        print("| trained on | scored on | cross P | cross R | predicted / gold pairs |")
-        print("|---|---|---|---|---|")
+        full = fit([day, other])
+        full_path = Path(store_path).with_suffix(".all.json")
+        full_path.write_text(json.dumps(full), encoding="utf-8")
+        events = cluster_events(articles, [], store=store, settings=EventSettings(model=str(full_path)))
+        full_pred = {a: e.id for e in events for a in e.articles}
+        print("| trained on | scored on | cross P | cross R | predicted / gold pairs | BCubed F1 held out | BCubed F1 trained on all | drop |")
+        print("|---|---|---|---|---|---|---|---|")
         for half in (0, 1):
             train_events = {e for k, e in enumerate(vi_events) if k % 2 == half}
             ev = day.evidence
@@ -143,7 +148,10 @@ def held_out(store_path: str) -> None:
             pred = {a: e.id for e in events for a in e.articles}
             test = [a.id for a in articles if a.language == "zh" or gold[a.id] not in train_events]
             p, r, n_pred, n_gold = cross_language({k: pred[k] for k in test}, {k: gold[k] for k in test}, language)
-            print(f"| half {half} of the events | the other half | {p:.3f} | {r:.3f} | {n_pred} / {n_gold} |")
+            held = bcubed({k: pred[k] for k in test}, {k: gold[k] for k in test})[2]
+            seen = bcubed({k: full_pred[k] for k in test}, {k: gold[k] for k in test})[2]
+            print(f"| half {half} of the events | the other half | {p:.3f} | {r:.3f} | {n_pred} / {n_gold} "
+                  f"| {held:.3f} | {seen:.3f} | {seen - held:+.3f} |")
 
 
 def _pair_indices(day):
