@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS reuse (
 CREATE INDEX IF NOT EXISTS reuse_b ON reuse(b);
 CREATE TABLE IF NOT EXISTS families (id TEXT PRIMARY KEY, representative TEXT NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS family_members (article TEXT PRIMARY KEY, family TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS family_members_family ON family_members(family);
 CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS event_members (article TEXT PRIMARY KEY, event TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -72,6 +73,24 @@ CREATE TABLE IF NOT EXISTS embeddings (
     vec BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS alignments (key TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS reuse_index_articles (
+    rix INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    digest BLOB NOT NULL,
+    prio TEXT NOT NULL,
+    leader INTEGER NOT NULL,
+    rep INTEGER NOT NULL,
+    sketch BLOB NOT NULL,
+    meta TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reuse_index_articles_leader ON reuse_index_articles(leader);
+CREATE INDEX IF NOT EXISTS reuse_index_articles_rep ON reuse_index_articles(rep);
+CREATE TABLE IF NOT EXISTS reuse_index_sketch (value INTEGER NOT NULL, rix INTEGER NOT NULL,
+                                               PRIMARY KEY (value, rix)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS reuse_index_grams (hash INTEGER NOT NULL, fam INTEGER NOT NULL, rix INTEGER NOT NULL,
+                                              pos INTEGER NOT NULL, PRIMARY KEY (hash, fam)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS reuse_index_credits (key TEXT NOT NULL, rix INTEGER NOT NULL,
+                                                PRIMARY KEY (key, rix)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS signals (article TEXT PRIMARY KEY, key TEXT NOT NULL, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS seen_files (
     path TEXT PRIMARY KEY,
@@ -525,6 +544,33 @@ class Store:
                 self._results_delta(conn, f"reuse:{kind}", added=[data], removed=[old[0]] if old else [])
             conn.executemany("INSERT OR REPLACE INTO reuse VALUES (?,?,?,?)",
                              [(a, b, kind, data) for (a, b, kind), data in rows.items()])
+
+    def update_reuse(self, conn: sqlite3.Connection, pairs: Iterable[tuple[str, str]], links: Iterable[ReuseLink],
+                     families: Iterable[Family], kinds: Iterable[str], drop_families: Iterable[str] = ()) -> None:
+        """Inside `transaction()`: replace the links of the given pairs (of the given kinds)
+        by `links`, and the given families (by id, members re-filed), keeping the results
+        sums current (`reuse.index`, an increment of the passage index)."""
+        kinds = list(kinds)
+        marks = ",".join("?" * len(kinds))
+        for a, b in pairs:
+            for kind, data in conn.execute(f"SELECT kind, data FROM reuse WHERE a=? AND b=? AND kind IN ({marks})",
+                                           (a, b, *kinds)).fetchall():
+                self._results_delta(conn, f"reuse:{kind}", removed=[data])
+                conn.execute("DELETE FROM reuse WHERE a=? AND b=? AND kind=?", (a, b, kind))
+        for l in links:
+            data = json.dumps(l.to_dict(), ensure_ascii=False)
+            old = conn.execute("SELECT data FROM reuse WHERE a=? AND b=? AND kind=?", (l.a, l.b, l.kind)).fetchone()
+            self._results_delta(conn, f"reuse:{l.kind}", added=[data], removed=[old[0]] if old else [])
+            conn.execute("INSERT OR REPLACE INTO reuse VALUES (?,?,?,?)", (l.a, l.b, l.kind, data))
+        for fid in drop_families:
+            conn.execute("DELETE FROM family_members WHERE family=?", (fid,))
+            conn.execute("DELETE FROM families WHERE id=?", (fid,))
+        for fam in families:
+            conn.execute("DELETE FROM family_members WHERE family=?", (fam.id,))
+            conn.execute("INSERT OR REPLACE INTO families VALUES (?,?,?)",
+                         (fam.id, fam.representative, json.dumps(fam.to_dict(), ensure_ascii=False)))
+            conn.executemany("INSERT OR REPLACE INTO family_members VALUES (?,?)",
+                             [(m, fam.id) for m in fam.member_ids])
 
     def reuse_links(self, article: str | None = None, kind: str | None = None) -> list[ReuseLink]:
         sql, args = "SELECT data FROM reuse WHERE 1=1", []

@@ -198,7 +198,16 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
     fp = stage_fingerprint("reuse", content, settings=reuse_settings)
     if force or store.stage_fingerprint("reuse") != fp:
         with _timed(timings, "reuse"):
-            store.replace_reuse(reuse_step(views.articles), kinds=REUSE_KINDS)
+            # An increment extends the stored links through the passage index and reads only
+            # what the new articles reach; where it cannot decide exactly it declines, and
+            # the reuse step runs over every article and files the index anew.
+            from ..reuse.index import PassageIndex
+
+            index = PassageIndex(store, reuse_settings, code_version("reuse"))
+            if force or index.update(AlignmentMemo(store, prune=False), progress=progress) is None:
+                links = reuse_step(views.articles)
+                store.replace_reuse(links, kinds=REUSE_KINDS)
+                index.rebuild(views.articles, getattr(links, "index_parts", None))
         store.mark_stage("reuse", fp, mark)
     else:
         summary.skipped_stages.append("reuse")
@@ -269,8 +278,8 @@ class AlignmentMemo:
     Keys of pairs that are no longer candidates as they stand are deleted once the store
     holds more than PRUNE_FACTOR times as many alignments as there are live pairs."""
 
-    def __init__(self, store: Store, *, force: bool = False) -> None:
-        self.store, self.force = store, force
+    def __init__(self, store: Store, *, force: bool = False, prune: bool = True) -> None:
+        self.store, self.force, self.prune = store, force, prune
         self.aligned = 0        # pairs aligned by the last call (the rest came from the store)
         self.reused = 0
 
@@ -304,7 +313,7 @@ class AlignmentMemo:
                for k, p in enumerate(todo)}
         if new:
             self.store.put_alignments(new)
-        if self.store.count_alignments() > PRUNE_FACTOR * max(1, len(keys)):
+        if self.prune and self.store.count_alignments() > PRUNE_FACTOR * max(1, len(keys)):
             self.store.keep_alignments(keys)     # pairs no longer candidates as they stand
         self.aligned, self.reused = len(todo), len(keys) - len(todo)
         out = [(todo[k], passages) for k, passages in fresh.items()]
@@ -328,8 +337,8 @@ def run_analysis(store: Store, *, force: bool = False, progress=None, timings: d
     if workers is not None:
         settings = dataclasses.replace(settings, workers=workers)
     memo = AlignmentMemo(store, force=force)
-    return run_stages(store, reuse_step=lambda articles: detect_reuse(articles, settings=settings,
-                                                                      progress=progress, align=memo),
+    return run_stages(store, reuse_step=lambda articles: detect_reuse(articles, settings=settings, progress=progress,
+                                                                      align=memo, keep_index=True),
                       signals_step=lambda articles: pooled_signals(articles, workers=settings.workers,
                                                                    progress=progress),
                       force=force, progress=progress, timings=timings,

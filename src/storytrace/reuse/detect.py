@@ -99,17 +99,21 @@ class ReuseLinks(list):
     as `families`, one `Family` record per family of near-identical copies."""
 
     families: list[Family]
+    index_parts: tuple | None = None       # (ordered, fps, leaders, family) when asked (`index.py`)
 
     def __init__(self, links=(), families=None):
         super().__init__(links)
         self.families = list(families or [])
 
 
-def families_of(ordered: list[Article], fps: list[Fingerprint], settings: ReuseSettings) -> np.ndarray:
-    """family[i]: index of article i's representative (see `family.py`)."""
+def families_of(ordered: list[Article], fps: list[Fingerprint], settings: ReuseSettings,
+                leaders_too: bool = False):
+    """family[i]: index of article i's representative (see `family.py`); with `leaders_too`,
+    (leaders, family): what `find_families` decided before representatives were re-picked."""
     order = priority(ordered)
-    return representatives(find_families([article_sketch(fp, settings) for fp in fps], order),
-                           family_meta(ordered), order)
+    leaders = find_families([article_sketch(fp, settings) for fp in fps], order)
+    family = representatives(leaders, family_meta(ordered), order)
+    return (leaders, family) if leaders_too else family
 
 
 def finish_links(ordered: list[Article], family: np.ndarray, found: dict,
@@ -122,7 +126,7 @@ def finish_links(ordered: list[Article], family: np.ndarray, found: dict,
 
 
 def detect_reuse(articles: list[Article], *, settings: ReuseSettings | None = None,
-                 progress=None, align=None) -> ReuseLinks:
+                 progress=None, align=None, keep_index: bool = False) -> ReuseLinks:
     """Every related pair with its passages; deterministic whatever the input order.
 
     Near-identical copies form a family: each member is linked to the family's
@@ -130,7 +134,9 @@ def detect_reuse(articles: list[Article], *, settings: ReuseSettings | None = No
     the family go through the representative; `.families` holds the family records.
     `align(fps, cands, settings, progress, align_all)`: how candidate pairs are aligned
     (default `_align_all`); the local engine passes a memo of earlier alignments
-    (`engines.local.AlignmentMemo`) so an increment aligns only pairs it has not seen."""
+    (`engines.local.AlignmentMemo`) so an increment aligns only pairs it has not seen.
+    `keep_index`: leave on the result, as `index_parts`, what the passage index is filed
+    from (`index.PassageIndex.rebuild`)."""
     settings = settings or ReuseSettings()
     by_id = {art.id: art for art in articles}
     ordered = [by_id[key] for key in sorted(by_id)]
@@ -138,13 +144,16 @@ def detect_reuse(articles: list[Article], *, settings: ReuseSettings | None = No
     fps = fingerprint_articles(ordered, settings)
     if advance:
         advance(len(ordered))
-    family = families_of(ordered, fps, settings)
+    leaders, family = families_of(ordered, fps, settings, leaders_too=True)
     cands = candidate_pairs(fps, settings, family)
     found = {tuple(int(x) for x in cands.pairs[p]): passages
              for p, passages in (align(fps, cands, settings, progress, _align_all) if align
                                  else _align_all(fps, cands, settings, progress))}
     outlets_present = {c for art in ordered if (c := canonical(art.outlet))}
-    return finish_links(ordered, family, found, outlets_present)
+    links = finish_links(ordered, family, found, outlets_present)
+    if keep_index:
+        links.index_parts = (ordered, fps, leaders, family)
+    return links
 
 
 def pair_link(a: Article, b: Article, settings: ReuseSettings | None = None) -> ReuseLink | None:

@@ -90,26 +90,35 @@ def find_families(sketches: list[np.ndarray], order: list[int]) -> np.ndarray:
         values_i = shared_of.get(i)
         if not values_i:
             continue                  # shares no sketch value: joins no one, and no one joins it
-        s = sketches[i]
-        counts_i: Counter[int] = Counter()
-        for v in values_i:
-            leaders = leaders_by_value.get(v)
-            if leaders and len(leaders) <= BUCKET_CAP:
-                counts_i.update(leaders)
-        best, best_j = -1, -1.0
-        need = FAMILY_JACCARD * min(len(s), SKETCH) / 2
-        for leader, hits in counts_i.most_common(MAX_TRIES):
-            if hits < need:
-                break
-            j = sketch_jaccard(sketches[leader], s)
-            if j >= FAMILY_JACCARD and (j > best_j or (j == best_j and leader < best)):
-                best, best_j = leader, j
+        best = pick_leader(sketches[i], (leaders_by_value.get(v) for v in values_i), sketches.__getitem__)
         if best >= 0:
             family[i] = best
         else:
             for v in values_i:
                 leaders_by_value.setdefault(v, []).append(i)
     return family
+
+
+def pick_leader(s: np.ndarray, buckets, sketch_of, tie_key=None) -> int:
+    """The leader an article with sketch `s` joins, or -1: `buckets` are, for each of its
+    sketch values in ascending order, the leaders registered with that value before it
+    (in `priority` order, or None); `sketch_of(leader)` is a leader's sketch; on equal
+    estimates the leader with the smaller `tie_key` (default: itself) wins. One decision
+    of `find_families`, shared with the persisted index (`index.py`) so both decide alike."""
+    tie_key = tie_key or (lambda leader: leader)
+    counts: Counter = Counter()
+    for leaders in buckets:
+        if leaders and len(leaders) <= BUCKET_CAP:
+            counts.update(leaders)
+    best, best_j = -1, -1.0
+    need = FAMILY_JACCARD * min(len(s), SKETCH) / 2
+    for leader, hits in counts.most_common(MAX_TRIES):
+        if hits < need:
+            break
+        j = sketch_jaccard(sketch_of(leader), s)
+        if j >= FAMILY_JACCARD and (j > best_j or (j == best_j and tie_key(leader) < tie_key(best))):
+            best, best_j = leader, j
+    return best
 
 
 def family_meta(articles: list[Article]) -> tuple[list[str | None], list[frozenset[str]], list[int]]:
@@ -139,14 +148,20 @@ def representatives(family: np.ndarray, meta, order: list[int]) -> np.ndarray:
     rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
     out = family.copy()
     for rep, members in groups.items():
-        tally = Counter(key for m in members for key in credits[m])     # how many members credit each source
-        credited = [m for m in members if outlets[m] and tally[outlets[m]] - (outlets[m] in credits[m]) > 0]
-        if not credited:
-            continue
-        best = min(credited, key=lambda m: (-lengths[m], int(rank[m])))
+        best = group_representative(rep, members, outlets, credits, lengths, lambda m: int(rank[m]))
         if best != rep:
             out[np.asarray(members)] = best
     return out
+
+
+def group_representative(leader, members, outlets, credits, lengths, rank):
+    """One family's representative (see `representatives`): `outlets`, `credits`, `lengths`
+    indexable by member, `rank(m)` its place in `priority` order."""
+    tally = Counter(key for m in members for key in credits[m])     # how many members credit each source
+    credited = [m for m in members if outlets[m] and tally[outlets[m]] - (outlets[m] in credits[m]) > 0]
+    if not credited:
+        return leader
+    return min(credited, key=lambda m: (-lengths[m], rank(m)))
 
 
 def thresholds(settings, n_families: int) -> tuple[int, int]:

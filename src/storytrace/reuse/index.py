@@ -1,0 +1,624 @@
+"""The passage index: reuse detection kept current at the cost of what arrives (issue 13).
+
+A full run (`detect.detect_reuse`) leaves in the store, besides its links and families,
+what an increment needs to extend them without reading the stored articles again:
+
+* `reuse_index_articles`: per article a small row: the digest of its stage view (to see
+  that nothing stored changed), its `family.priority` key, its family leader (what
+  `family.find_families` decided) and representative, its bottom-k sketch, and its
+  canonical outlet, credited sources and visible length (`family.family_meta`);
+* `reuse_index_sketch`: sketch value -> articles (who may join whom);
+* `reuse_index_grams`: the postings of the n-grams, one row per (n-gram, family) as
+  `candidates.anchors_from_postings` reduces them: the family's representing article
+  (the representative when it has the n-gram, else its smallest-id member having it)
+  and the n-gram's position there. The number of rows of an n-gram is its document
+  frequency in families, so formula statistics are always current;
+* `reuse_index_credits`: credited source -> articles (whose direction evidence names
+  whether that source is in the collection);
+* meta `reuse_index`: settings and code it was built with, the number of families, the
+  outlets present.
+
+An increment (`PassageIndex.update`) then: fingerprints the new articles only; decides
+their families with the same rule as `find_families` (`family.pick_leader`), re-checking
+every stored article later in priority order that shares a sketch value with a new leader;
+reads the postings of the new articles' n-grams only, adds their rows and so learns which
+n-grams crossed the formula threshold or the anchor cap and which family rows moved to a
+new member; re-aligns (through the alignment memo) exactly the pairs whose anchors can
+differ: pairs with a new article, pairs of stored articles sharing an n-gram whose status
+changed or whose row moved, member-representative pairs of the families concerned; rebuilds
+the links of articles crediting an outlet that is new to the collection; and rewrites the
+family records it touched. Every other stored link and family is a decision the new
+articles cannot change (see `update`), so the store ends up byte for byte what a run from
+scratch writes.
+
+Where an increment would have to revise a stored decision that is costly to re-derive, it
+declines (`update` returns None, `reason` says why) and the caller runs from scratch and
+rebuilds the index: a stored article whose view changed or that was removed, a stored
+article's family leader that changes, a stored family whose representative changes, and
+the family count moving the formula threshold or anchor cap (`family.thresholds`; with the
+defaults, at every further 1,000 families beyond 8,000).
+"""
+from __future__ import annotations
+
+import heapq
+import json
+from datetime import datetime, timezone
+from typing import Callable
+
+import numpy as np
+
+from ..model import Article, ReuseLink
+from .candidates import Candidates, build_postings
+from .classify import visible_length
+from .detect import ReuseLinks, build_link, fingerprint_articles
+from .direction import _credits, _time, canonical
+from .family import (
+    BUCKET_CAP,
+    family_id,
+    article_sketch,
+    build_families,
+    family_meta,
+    find_families,
+    group_representative,
+    pick_leader,
+    priority,
+    representatives,
+    thresholds,
+)
+from .fingerprint import Fingerprint, fingerprint
+from .settings import ReuseSettings
+
+INDEX_FORMAT = "1"
+META_KEY = "reuse_index"
+REUSE_KINDS = ("duplicate", "reprint", "partial", "formula")
+_FAR = datetime.max.replace(tzinfo=timezone.utc)
+LAST: dict = {}         # what the last `update` in this process did (stats, or why it declined)
+
+
+def prio_key(article: Article) -> str:
+    """`family.priority`'s key as a string that sorts the same way: trusted time, then id."""
+    when = _time(article)
+    w = when[0] if when else _FAR
+    return (f"{w.year:04d}-{w.month:02d}-{w.day:02d}T{w.hour:02d}:{w.minute:02d}:{w.second:02d}"
+            f".{w.microsecond:06d}|{article.id}")
+
+
+def family_id_of(article_id: str) -> str:
+    return family_id(Article(id=article_id, source_path="", title="", text=""))
+
+
+def _signed(values: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(values, dtype=np.uint64).view(np.int64)
+
+
+def _meta_row(article: Article) -> dict:
+    return {"outlet": canonical(article.outlet), "credits": sorted(_credits(article)),
+            "length": visible_length(article.text or "")}
+
+
+def family_rows(fps: list[Fingerprint], family: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(hash, family, article, position): one row per (n-gram, family), the representative's
+    when it has the n-gram, else the smallest-index member's (`anchors_from_postings`)."""
+    hashes, docs, positions = build_postings(fps)
+    if not len(hashes):
+        return hashes, docs, docs, positions
+    fam = family[docs]
+    is_rep = fam == docs
+    width = np.int64(len(family))
+    order = np.lexsort(((fam.astype(np.int64) * 2 + ~is_rep) * width + docs, hashes))
+    h, d, p, f = hashes[order], docs[order], positions[order], fam[order]
+    first = np.concatenate(([True], (h[1:] != h[:-1]) | (f[1:] != f[:-1])))
+    return h[first], f[first], d[first], p[first]
+
+
+class PassageIndex:
+    """The persisted passage index of one store, for one `ReuseSettings` and reuse code version."""
+
+    def __init__(self, store, settings: ReuseSettings, code: str, view: Callable[[Article], Article] | None = None):
+        from ..stageview import stage_article
+
+        self.store, self.settings, self.code = store, settings, code
+        self.view = view or stage_article
+        record = {k: v for k, v in settings.to_dict().items() if k != "workers"}
+        self.key = json.dumps([INDEX_FORMAT, code, record], sort_keys=True)
+        self.reason: str | None = None
+        self.stats: dict[str, int] = {}
+
+    # -- reading ---------------------------------------------------------------------------
+    @property
+    def _conn(self):
+        return self.store._conn
+
+    def _meta(self) -> dict | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key=?", (META_KEY,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def _views(self, ids: list[str]) -> list[Article]:
+        return [self.view(a) for a in self.store.get_articles(ids)]
+
+    # -- a full build ----------------------------------------------------------------------
+    def rebuild(self, articles: list[Article], parts=None) -> None:
+        """File the index of `articles` (the stage view, any order) after a full run.
+        `parts`: (ordered, fps, leaders, family) as `detect_reuse(keep_index=True)` left
+        them; None: fingerprint and group here (after a Spark run)."""
+        settings = self.settings
+        if parts is None:
+            ordered = sorted(articles, key=lambda a: a.id)
+            fps = fingerprint_articles(ordered, settings)
+            order = priority(ordered)
+            leaders = find_families([article_sketch(fp, settings) for fp in fps], order)
+            family = representatives(leaders, family_meta(ordered), order)
+        else:
+            ordered, fps, leaders, family = parts
+        ids = [a.id for a in ordered]
+        digests = self.store.article_digests(ids)
+        h, f, d, p = family_rows(fps, family)
+        outlets = sorted({c for a in ordered if (c := canonical(a.outlet))})
+        n_families = int(np.sum(family == np.arange(len(family)))) if len(family) else 0
+        with self.store.transaction() as conn:
+            for table in ("reuse_index_articles", "reuse_index_sketch", "reuse_index_grams", "reuse_index_credits"):
+                conn.execute(f"DELETE FROM {table}")
+            rows, sketch_rows, credit_rows = [], [], []
+            for i, (art, fp) in enumerate(zip(ordered, fps)):
+                sk = article_sketch(fp, settings)
+                meta = _meta_row(art)
+                rows.append((i, art.id, digests.get(art.id, b""), prio_key(art), int(leaders[i]), int(family[i]),
+                             sk.tobytes(), json.dumps(meta, ensure_ascii=False)))
+                sketch_rows.extend((int(v), i) for v in _signed(sk).tolist())
+                credit_rows.extend((k, i) for k in meta["credits"])
+            conn.executemany("INSERT INTO reuse_index_articles VALUES (?,?,?,?,?,?,?,?)", rows)
+            conn.executemany("INSERT OR IGNORE INTO reuse_index_sketch VALUES (?,?)", sketch_rows)
+            conn.executemany("INSERT OR IGNORE INTO reuse_index_credits VALUES (?,?)", credit_rows)
+            conn.executemany("INSERT INTO reuse_index_grams VALUES (?,?,?,?)",
+                             zip(_signed(h).tolist(), f.tolist(), d.tolist(), p.tolist()))
+            conn.execute("INSERT OR REPLACE INTO meta VALUES (?,?)",
+                         (META_KEY, json.dumps({"key": self.key, "families": n_families, "outlets": outlets},
+                                               ensure_ascii=False)))
+
+    def drop(self) -> None:
+        with self.store.transaction() as conn:
+            conn.execute("DELETE FROM meta WHERE key=?", (META_KEY,))
+
+    # -- an increment ----------------------------------------------------------------------
+    def _decline(self, reason: str) -> None:
+        global LAST
+        self.reason = reason
+        LAST = {"declined": reason}
+        return None
+
+    def update(self, align, progress=None) -> dict | None:
+        """Bring the stored links and families up to date with the articles added since the
+        index was filed; None (and `reason`) when a run from scratch is needed instead.
+        `align(fps, cands, settings, progress, align_all)` aligns candidate pairs (the
+        alignment memo)."""
+        from .detect import _align_all
+
+        meta = self._meta()
+        if meta is None or meta.get("key") != self.key:
+            return self._decline("no passage index for these settings and this code")
+        conn = self._conn
+        gone = conn.execute("SELECT count(*) FROM reuse_index_articles WHERE id NOT IN (SELECT id FROM articles)"
+                            ).fetchone()[0]
+        if gone:
+            return self._decline(f"{gone} indexed articles are no longer stored")
+        changed = conn.execute("SELECT count(*) FROM reuse_index_articles r JOIN article_digests d ON d.id = r.id "
+                               "WHERE d.digest != r.digest").fetchone()[0]
+        if changed:
+            return self._decline(f"{changed} stored articles changed as the analysis reads them")
+        new_ids = [r[0] for r in conn.execute(
+            "SELECT id FROM articles WHERE id NOT IN (SELECT id FROM reuse_index_articles) ORDER BY id")]
+        if not new_ids:
+            return self._decline("no new article")
+        settings = self.settings
+        new_arts = sorted(self._views(new_ids), key=lambda a: a.id)
+        top = conn.execute("SELECT COALESCE(MAX(rix), -1) FROM reuse_index_articles").fetchone()[0]
+        first_new = top + 1
+        new_rix = list(range(first_new, first_new + len(new_arts)))
+        fps_new = {r: fingerprint(r, a.text or "", shingle=settings.shingle, seed=settings.seed)
+                   for r, a in zip(new_rix, new_arts)}
+        art_of = dict(zip(new_rix, new_arts))
+
+        # ---- families: the new articles' decisions, and every stored one they could change
+        info: dict[int, dict] = {}
+        for r, a in art_of.items():
+            meta_row = _meta_row(a)
+            info[r] = {"id": a.id, "prio": prio_key(a), "leader": None, "rep": None,
+                       "sketch": article_sketch(fps_new[r], settings), "meta": meta_row, "new": True}
+
+        def load(rixes) -> None:
+            want = [r for r in set(rixes) if r not in info]
+            for i in range(0, len(want), 500):
+                chunk = want[i:i + 500]
+                marks = ",".join("?" * len(chunk))
+                for rix, aid, prio, leader, rep, sk, m in conn.execute(
+                        f"SELECT rix, id, prio, leader, rep, sketch, meta FROM reuse_index_articles "
+                        f"WHERE rix IN ({marks})", chunk):
+                    info[rix] = {"id": aid, "prio": prio, "leader": leader, "rep": rep,
+                                 "sketch": np.frombuffer(sk, dtype=np.uint64), "meta": json.loads(m), "new": False}
+
+        new_by_value: dict[int, list[int]] = {}
+        for r in new_rix:
+            for v in info[r]["sketch"].tolist():
+                new_by_value.setdefault(v, []).append(r)
+        holders_cache: dict[int, list[int]] = {}
+
+        def prefetch(values: list[int]) -> None:
+            want = [v for v in values if v not in holders_cache]
+            if not want:
+                return
+            found: dict[int, list[int]] = {v: [] for v in want}
+            signed = _signed(np.asarray(want, dtype=np.uint64)).tolist()
+            got = conn.execute("SELECT s.value, s.rix FROM json_each(?) j JOIN reuse_index_sketch s "
+                               "ON s.value = j.value", (json.dumps(signed),)).fetchall()
+            load([r for _, r in got])
+            for value, r in got:
+                found[int(np.array([value], dtype=np.int64).view(np.uint64)[0])].append(r)
+            for v, old in found.items():
+                holders_cache[v] = sorted(old + new_by_value.get(v, []), key=lambda r: info[r]["prio"])
+
+        def holders(v: int) -> list[int]:
+            """Articles (stored and new) whose sketch holds value v, in priority order."""
+            if v not in holders_cache:
+                prefetch([v])
+            return holders_cache[v]
+
+        prefetch(sorted(new_by_value))
+
+        def is_leader(r: int) -> bool:
+            return info[r]["leader"] == r
+
+        heap = [(info[r]["prio"], r) for r in new_rix]
+        heapq.heapify(heap)
+        seen: set[int] = set()
+        stored_leader: dict[int, int] = {}       # stored articles whose leader changes: the old one
+        rechecked = 0
+        while heap:
+            prio, x = heapq.heappop(heap)
+            if x in seen:
+                continue
+            seen.add(x)
+            s = info[x]["sketch"]
+            prefetch(s.tolist())
+            buckets = []
+            for v in s.tolist():
+                buckets.append([r for r in holders(v) if info[r]["prio"] < prio and is_leader(r)])
+            best = pick_leader(s, buckets, lambda r: info[r]["sketch"], tie_key=lambda r: info[r]["id"]) if len(s) else -1
+            decision = x if best < 0 else best
+            stored = info[x]["leader"]          # None for a new article
+            if not info[x]["new"]:
+                rechecked += 1
+                if decision == stored:
+                    continue
+                stored_leader[x] = stored
+            info[x]["leader"] = decision
+            if (decision == x) != (stored == x):     # leader status changed: later articles sharing a value may decide otherwise
+                for v in s.tolist():
+                    later = [r for r in holders(v) if info[r]["prio"] > prio]
+                    for r in later:
+                        if info[r]["new"] or r in seen:
+                            continue
+                        before = sum(1 for q in holders(v) if info[q]["prio"] < info[r]["prio"] and is_leader(q))
+                        if before > BUCKET_CAP + 1:     # the bucket was ignored before and still is
+                            break
+                        heapq.heappush(heap, (info[r]["prio"], r))
+
+        # ---- representatives of every group whose members changed
+        changed = new_rix + sorted(stored_leader)
+        for x, old_leader in stored_leader.items():
+            if old_leader == x:     # a stored leader no more: each of its members must have decided again
+                members = [r for (r,) in conn.execute("SELECT rix FROM reuse_index_articles WHERE leader=?", (x,))]
+                if any(m != x and m not in seen for m in members):
+                    return self._decline(f"the family of stored article {info[x]['id']} dissolves unchecked")
+        affected = {info[x]["leader"] for x in changed} | set(stored_leader.values())
+        new_rep: dict[int, int] = {}
+        for leader in sorted(affected):
+            load([leader])
+            if info[leader]["leader"] != leader:
+                continue
+            old = [r for (r,) in conn.execute("SELECT rix FROM reuse_index_articles WHERE leader=?", (leader,))]
+            load(old)
+            members = sorted({m for m in old if info[m]["leader"] == leader}
+                             | {x for x in changed if info[x]["leader"] == leader} | {leader})
+            rep = leader if len(members) == 1 else group_representative(
+                leader, members, {m: info[m]["meta"]["outlet"] for m in members},
+                {m: frozenset(info[m]["meta"]["credits"]) for m in members},
+                {m: info[m]["meta"]["length"] for m in members}, lambda m: info[m]["prio"])
+            for m in members:
+                new_rep[m] = rep
+        old_rep: dict[int, int] = {}            # stored articles whose representative changes
+        for m, rep in new_rep.items():
+            if not info[m]["new"] and info[m]["rep"] != rep:
+                old_rep[m] = info[m]["rep"]
+            info[m]["rep"] = rep
+        for r in new_rix:
+            if info[r]["rep"] is None:
+                info[r]["rep"] = r
+        n_old = int(meta["families"])
+        n_new = n_old + sum(1 for r in new_rix if info[r]["rep"] == r) + sum(
+            (info[m]["rep"] == m) - (old == m) for m, old in old_rep.items())
+        if thresholds(settings, n_old) != thresholds(settings, n_new):
+            return self._decline("the family count moves the formula threshold or the anchor cap")
+        formula_min, cap = thresholds(settings, n_new)
+        id_of = lambda r: info[r]["id"]        # noqa: E731
+
+        # families whose membership or representative changed beyond new members joining:
+        # their rows are computed again from all their members
+        reshaped = set(old_rep.values()) | {info[m]["rep"] for m in old_rep}
+        old_members: dict[int, list[int]] = {}
+        new_members: dict[int, list[int]] = {}
+        for k in sorted(reshaped):
+            old_members[k] = [r for (r,) in conn.execute("SELECT rix FROM reuse_index_articles WHERE rep=?", (k,))]
+            load(old_members[k])
+        for k in reshaped:
+            new_members[k] = sorted({m for m in old_members[k] if info[m]["rep"] == k}
+                                    | {m for m in old_rep if info[m]["rep"] == k}
+                                    | {r for r in new_rix if info[r]["rep"] == k}, key=id_of)
+        wide = sorted({m for k in reshaped for m in old_members[k] + new_members[k]} - set(new_rix))
+        self._fill(art_of, wide, info)
+        for m in wide:
+            fps_new[m] = fingerprint(m, art_of[m].text or "", shingle=settings.shingle, seed=settings.seed)
+
+        # ---- postings: rows of the n-grams of the new articles and of reshaped families
+        known = [fps_new[r].hashes for r in list(new_rix) + wide]
+        hashes_new = np.unique(np.concatenate(known)) if known else np.zeros(0, np.uint64)
+        old_rows = self._rows_for(hashes_new)           # hash -> {fam: (rix, pos)}
+        load({r for fams in old_rows.values() for r, _ in fams.values()} | set(
+            f for fams in old_rows.values() for f in fams))
+        rows = {h: {f: v for f, v in fams.items() if f not in reshaped} for h, fams in old_rows.items()}
+        added: list[tuple[int, int, int, int]] = []
+        removed = [(h, f) for h, fams in old_rows.items() for f in fams if f in reshaped]
+        for k in reshaped:
+            if info[k]["rep"] != k:
+                continue
+            ordered = [k] + [m for m in new_members[k] if m != k]
+            for m in ordered:
+                fp = fps_new[m]
+                for h, pos in zip(fp.hashes.tolist(), fp.positions.tolist()):
+                    fams = rows.setdefault(h, {})
+                    if k not in fams:
+                        fams[k] = (m, int(pos))
+                        added.append((h, k, m, int(pos)))
+        proposals: dict[tuple[int, int], tuple[int, int]] = {}
+        for r in new_rix:
+            fam = info[r]["rep"]
+            if fam in reshaped:
+                continue
+            fp = fps_new[r]
+            for h, pos in zip(fp.hashes.tolist(), fp.positions.tolist()):
+                key = (h, fam)
+                cur = proposals.get(key)
+                if cur is None or r == fam or (cur[0] != fam and id_of(r) < id_of(cur[0])):
+                    proposals[key] = (r, int(pos))
+        for (h, fam), (r, pos) in proposals.items():
+            fams = rows.setdefault(h, {})
+            cur = fams.get(fam)
+            if cur is None or (cur[0] != fam and id_of(r) < id_of(cur[0])):
+                fams[fam] = (r, pos)
+                added.append((h, fam, r, pos))
+
+        def status(df: int) -> tuple[bool, bool]:
+            return df <= cap, df >= formula_min
+
+        pairs: set[tuple[int, int]] = set()
+        families_touched: set[int] = {info[r]["rep"] for r in new_rix} | {k for k in reshaped if info[k]["rep"] == k}
+        families_crossed: set[int] = set()      # every member-representative pair re-checked
+        crossing = moved = 0
+        counts: dict[tuple[int, int], int] = {}
+        for h in hashes_new.tolist():
+            before, after = old_rows.get(h, {}), rows.get(h, {})
+            olds = sorted(r for r, _ in before.values())
+            if before and status(len(before)) != status(len(after)):
+                crossing += 1
+                pairs.update((a, b) for k, a in enumerate(olds) for b in olds[k + 1:])
+                families_crossed.update(before)
+            lost = [r for f, (r, _) in before.items() if after.get(f, (None,))[0] != r]
+            for x in lost:                      # a stored article no longer represents h in its family
+                moved += 1
+                pairs.update((min(x, r), max(x, r)) for r in olds if r != x)
+            if not 2 <= len(after) <= cap:
+                continue
+            arts = [r for r, _ in after.values()]
+            fresh = [r for f, (r, _) in after.items() if before.get(f, (None,))[0] != r]
+            for a in fresh:
+                for b in arts:
+                    if b != a and (b not in fresh or b > a):
+                        key = (min(a, b), max(a, b))
+                        counts[key] = counts.get(key, 0) + 1
+        # a pair with a new article has all its anchors counted; a pair of stored articles
+        # only those that changed, so it is checked whatever the count
+        pairs.update(k for k, c in counts.items()
+                     if c >= settings.min_anchors or not (info[k[0]]["new"] or info[k[1]]["new"]))
+        # member <-> representative pairs: the new members', every member's in a reshaped
+        # family, and all of a family with an n-gram whose status changed
+        for r in new_rix:
+            if info[r]["rep"] != r:
+                pairs.add((min(r, info[r]["rep"]), max(r, info[r]["rep"])))
+        for k in reshaped:
+            if info[k]["rep"] == k:
+                pairs.update((min(m, k), max(m, k)) for m in new_members[k] if m != k)
+        for fam in families_crossed:
+            old = [r for (r,) in conn.execute("SELECT rix FROM reuse_index_articles WHERE rep=?", (fam,))]
+            old = [m for m in old if info.get(m, {}).get("rep", fam) == fam]
+            if len(old) > 1 and info.get(fam, {}).get("rep", fam) == fam:
+                load(old)
+                pairs.update((min(m, fam), max(m, fam)) for m in old if m != fam)
+                families_touched.add(fam)
+        # every stored link of an article whose family changed is decided again
+        stale: set[tuple[str, str]] = set()
+        for m in sorted(old_rep):
+            for link in self.store.reuse_links(article=info[m]["id"]):
+                if link.kind in REUSE_KINDS:
+                    stale.add((link.a, link.b))
+        ends = sorted({i for pair in stale for i in pair} - {info[m]["id"] for m in old_rep})
+        rix_of = {info[m]["id"]: m for m in old_rep}
+        for i in range(0, len(ends), 500):
+            chunk = ends[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            rix_of.update(conn.execute(f"SELECT id, rix FROM reuse_index_articles WHERE id IN ({marks})", chunk))
+        load(rix_of.values())
+        pairs.update((min(rix_of[a], rix_of[b]), max(rix_of[a], rix_of[b])) for a, b in stale)
+        dropped = [info[k]["id"] for k in reshaped if len(old_members[k]) > 1
+                   and (info[k]["rep"] != k or len(new_members[k]) < 2)]
+
+        # ---- outlets new to the collection: links whose evidence names them
+        outlets_old = set(meta["outlets"])
+        outlets = outlets_old | {c for a in new_arts if (c := canonical(a.outlet))}
+        fresh_outlets = sorted(outlets - outlets_old)
+        crediting: set[str] = set()
+        if fresh_outlets:
+            marks = ",".join("?" * len(fresh_outlets))
+            old = [r for (r,) in conn.execute(f"SELECT rix FROM reuse_index_credits WHERE key IN ({marks})",
+                                              fresh_outlets)]
+            load(old)
+            crediting = {info[r]["id"] for r in old}
+
+        # ---- anchors of every affected pair, from the fingerprints and the rows
+        involved = sorted({r for pair in pairs for r in pair})
+        load(involved)
+        self._fill(art_of, involved, info)
+        local = sorted(involved, key=id_of)
+        pos_of = {r: k for k, r in enumerate(local)}
+        fps = [fingerprint(k, art_of[r].text or "", shingle=settings.shingle, seed=settings.seed)
+               for k, r in enumerate(local)]
+        shared: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        extra: set[int] = set()
+        for a, b in pairs:
+            x, y = sorted((a, b), key=id_of)
+            fx, fy = fps[pos_of[x]], fps[pos_of[y]]
+            hs, ix, iy = np.intersect1d(fx.hashes, fy.hashes, assume_unique=True, return_indices=True)
+            shared[(x, y)] = (hs, ix, iy)
+            extra.update(h for h in hs.tolist() if h not in rows)
+        rows.update(self._rows_for(np.fromiter(extra, dtype=np.uint64, count=len(extra))))
+        cand_pairs, cand_a, cand_b, cand_f, offsets = [], [], [], [], [0]
+        for (x, y) in sorted(shared, key=lambda k: (pos_of[k[0]], pos_of[k[1]])):
+            hs, ix, iy = shared[(x, y)]
+            fx, fy = fps[pos_of[x]], fps[pos_of[y]]
+            fam_x, fam_y = info[x]["rep"], info[y]["rep"]
+            keep = np.zeros(len(hs), dtype=bool)
+            freq = np.zeros(len(hs), dtype=bool)
+            for k, h in enumerate(hs.tolist()):
+                fams = rows.get(h, {})
+                df = len(fams)
+                if fam_x == fam_y:
+                    ok = df <= cap
+                else:
+                    ok = (2 <= df <= cap and fams.get(fam_x, (None,))[0] == x and fams.get(fam_y, (None,))[0] == y)
+                keep[k], freq[k] = ok, df >= formula_min
+            if fam_x == fam_y and x != fam_x and y != fam_y:
+                keep[:] = False
+            if keep.sum() < settings.min_anchors:
+                continue
+            pa, pb, fr = fx.positions[ix][keep], fy.positions[iy][keep], freq[keep]
+            order = np.lexsort((pb, pa))
+            cand_pairs.append((pos_of[x], pos_of[y]))
+            cand_a.append(pa[order])
+            cand_b.append(pb[order])
+            cand_f.append(fr[order])
+            offsets.append(offsets[-1] + int(keep.sum()))
+        cands = Candidates(pairs=np.asarray(cand_pairs, dtype=np.int32).reshape(-1, 2),
+                           offsets=np.asarray(offsets, dtype=np.int64),
+                           pos_a=np.concatenate(cand_a).astype(np.int32) if cand_a else np.zeros(0, np.int32),
+                           pos_b=np.concatenate(cand_b).astype(np.int32) if cand_b else np.zeros(0, np.int32),
+                           frequent=np.concatenate(cand_f) if cand_f else np.zeros(0, bool))
+        found = dict(align(fps, cands, settings, progress, _align_all)) if len(cands) else {}
+        links: dict[tuple[str, str], ReuseLink] = {}
+        for p, passages in found.items():
+            if passages:
+                i, j = (int(v) for v in cands.pairs[p])
+                link = build_link(art_of[local[i]], art_of[local[j]], passages, outlets)
+                links[(link.a, link.b)] = link
+        pair_ids = {tuple(sorted((info[a]["id"], info[b]["id"]))) for a, b in pairs}
+
+        # links of articles crediting a new outlet: the same passages, evidence re-worded
+        for aid in sorted(crediting):
+            for old in self.store.reuse_links(article=aid):
+                if old.kind not in REUSE_KINDS or (old.a, old.b) in pair_ids or (old.a, old.b) in links:
+                    continue
+                a, b = self.store.get_articles([old.a, old.b])
+                link = build_link(self.view(a), self.view(b), old.passages, outlets)
+                link.family = old.family
+                links[(link.a, link.b)] = link
+                pair_ids.add((link.a, link.b))
+
+        # ---- family records of the families concerned
+        records = []
+        for fam in sorted(families_touched, key=id_of):
+            members = {r for r in info if info[r]["rep"] == fam}
+            if not info[fam]["new"]:
+                old = [r for (r,) in conn.execute("SELECT rix FROM reuse_index_articles WHERE rep=?", (fam,))]
+                load(old)
+                members |= {m for m in old if info[m]["rep"] == fam}
+            members = sorted(members)
+            if len(members) < 2:
+                continue
+            self._fill(art_of, members, info)
+            ordered = sorted(members, key=id_of)
+            local_fam = np.asarray([ordered.index(fam)] * len(ordered), dtype=np.int32)
+            fam_links = []
+            rep_id = info[fam]["id"]
+            for m in ordered:
+                if m == fam:
+                    continue
+                key = tuple(sorted((info[m]["id"], rep_id)))
+                if key in pair_ids:
+                    if key in links:
+                        fam_links.append(links[key])
+                else:
+                    fam_links.extend(l for l in self.store.reuse_links(article=info[m]["id"])
+                                     if (l.a, l.b) == key and l.kind in REUSE_KINDS)
+            records.extend(build_families([art_of[m] for m in ordered], local_fam, fam_links))
+
+        # ---- write it all at once
+        grams = [(int(np.array([h], dtype=np.uint64).view(np.int64)[0]), fam, r, pos) for h, fam, r, pos in added]
+        with self.store.transaction() as c:
+            new_rows, sketch_rows, credit_rows = [], [], []
+            digests = self.store.article_digests(new_ids)
+            for r in new_rix:
+                it = info[r]
+                new_rows.append((r, it["id"], digests.get(it["id"], b""), it["prio"], it["leader"], it["rep"],
+                                 it["sketch"].tobytes(), json.dumps(it["meta"], ensure_ascii=False)))
+                sketch_rows.extend((int(v), r) for v in _signed(it["sketch"]).tolist())
+                credit_rows.extend((k, r) for k in it["meta"]["credits"])
+            c.executemany("INSERT INTO reuse_index_articles VALUES (?,?,?,?,?,?,?,?)", new_rows)
+            c.executemany("INSERT OR IGNORE INTO reuse_index_sketch VALUES (?,?)", sketch_rows)
+            c.executemany("INSERT OR IGNORE INTO reuse_index_credits VALUES (?,?)", credit_rows)
+            c.executemany("UPDATE reuse_index_articles SET leader=?, rep=? WHERE rix=?",
+                          [(info[m]["leader"], info[m]["rep"], m) for m in sorted(set(stored_leader) | set(old_rep))])
+            c.executemany("DELETE FROM reuse_index_grams WHERE hash=? AND fam=?",
+                          [(int(np.array([h], dtype=np.uint64).view(np.int64)[0]), f) for h, f in removed])
+            c.executemany("INSERT OR REPLACE INTO reuse_index_grams VALUES (?,?,?,?)", grams)
+            self.store.update_reuse(c, sorted(pair_ids), [links[k] for k in sorted(links)], records, REUSE_KINDS,
+                                    drop_families=[family_id_of(i) for i in dropped])
+            c.execute("INSERT OR REPLACE INTO meta VALUES (?,?)",
+                      (META_KEY, json.dumps({"key": self.key, "families": n_new, "outlets": sorted(outlets)},
+                                            ensure_ascii=False)))
+        self.stats = {"new": len(new_rix), "rechecked_families": rechecked, "crossing_ngrams": crossing,
+                      "moved_rows": moved, "reshaped_families": len(reshaped), "pairs": len(pairs), "candidates": len(cands),
+                      "links_written": len(links), "families_written": len(records)}
+        global LAST
+        LAST = dict(self.stats)
+        return self.stats
+
+    def _fill(self, art_of: dict, rixes, info: dict) -> None:
+        """Read the stage views of the indexed articles not yet in `art_of`."""
+        need = {info[r]["id"]: r for r in rixes if r not in art_of}
+        for art in self._views(list(need)):
+            art_of[need[art.id]] = art
+
+    def _rows_for(self, hashes: np.ndarray) -> dict[int, dict[int, tuple[int, int]]]:
+        """hash (unsigned) -> {family: (article, position)} as stored, for the given hashes."""
+        out: dict[int, dict[int, tuple[int, int]]] = {}
+        if not len(hashes):
+            return out
+        got = self._conn.execute("SELECT g.hash, g.fam, g.rix, g.pos FROM json_each(?) j "
+                                 "JOIN reuse_index_grams g ON g.hash = j.value",
+                                 (json.dumps(_signed(hashes).tolist()),)).fetchall()
+        if got:
+            arr = np.asarray(got, dtype=np.int64)
+            hs = arr[:, 0].view(np.uint64).tolist()
+            for h, f, r, p in zip(hs, arr[:, 1].tolist(), arr[:, 2].tolist(), arr[:, 3].tolist()):
+                out.setdefault(h, {})[f] = (r, p)
+        return out
+
+
+__all__ = ["PassageIndex", "ReuseLinks", "family_rows", "prio_key"]

@@ -1,0 +1,171 @@
+"""The passage index (reuse/index.py): a store extended batch by batch holds exactly the
+links and families of one run over all its articles, and the increments get there through
+the index (they do not decline to a run from scratch) wherever the index can decide.
+
+Inputs are self-written (syndication_samples, reuse_samples); the store is a real SQLite file.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+from reuse_samples import article, make_text
+from syndication_samples import collection
+
+from storytrace.engines.local import REUSE_KINDS, AlignmentMemo, code_version
+from storytrace.reuse import ReuseSettings, detect_reuse
+from storytrace.reuse import index as index_module
+from storytrace.reuse.index import PassageIndex
+from storytrace.stageview import stage_article
+from storytrace.store import Store
+
+
+def reuse_step(store: Store, settings: ReuseSettings) -> dict:
+    """The reuse block of `engines.local.run_stages`: the index's increment, or a full run
+    that files the index anew. Returns what the increment did (or why it declined)."""
+    index = PassageIndex(store, settings, code_version("reuse"))
+    stats = index.update(AlignmentMemo(store, prune=False))
+    if stats is None:
+        views = [stage_article(a) for a in store.articles()]
+        links = detect_reuse(views, settings=settings, align=AlignmentMemo(store), keep_index=True)
+        store.replace_reuse(links, kinds=REUSE_KINDS)
+        index.rebuild(views, links.index_parts)
+        return {"declined": index.reason}
+    return stats
+
+
+def stored(store: Store) -> str:
+    return json.dumps([[l.to_dict() for l in store.reuse_links()], [f.to_dict() for f in store.families()]],
+                      ensure_ascii=False, sort_keys=True)
+
+
+def from_scratch(tmp_path, articles, settings, name="scratch") -> str:
+    with Store(tmp_path / f"{name}.db") as store:
+        store.add_articles(articles)
+        reuse_step(store, settings)
+        return stored(store)
+
+
+def test_wire_story_reprinted_in_batches(tmp_path):
+    """40 copies of one wire story among 30 unrelated stories of the same agency: copies
+    arrive in four batches; the agency's own copy (published first, credited by all the
+    others) comes in the third, so a stored family gets a new leader and representative."""
+    articles, source, copies, others, quoting = collection(40, 30)
+    by_id = {a.id: a for a in articles}
+    batches = [copies[10:25] + others[:15], copies[25:] + others[15:] + [quoting],
+               [source] + copies[:5], copies[5:10]]
+    settings = ReuseSettings(workers=1)
+    done: list[str] = []
+    with Store(tmp_path / "grown.db") as store:
+        for k, batch in enumerate(batches):
+            store.add_articles([by_id[i] for i in batch])
+            done += batch
+            stats = reuse_step(store, settings)
+            if k:
+                assert "declined" not in stats, stats
+            assert stored(store) == from_scratch(tmp_path, [by_id[i] for i in done], settings, f"scratch{k}")
+        assert stats["reshaped_families"] == 0
+        families = store.families()
+    assert len(families) == 1 and families[0].representative == source
+    assert sorted(families[0].member_ids) == sorted([source] + copies)
+
+
+def test_source_arriving_late_reshapes_the_family(tmp_path):
+    articles, source, copies, others, _ = collection(12, 6)
+    by_id = {a.id: a for a in articles}
+    settings = ReuseSettings(workers=1)
+    with Store(tmp_path / "grown.db") as store:
+        store.add_articles([by_id[i] for i in copies + others])
+        reuse_step(store, settings)
+        (before,) = store.families()
+        assert before.representative != source
+        store.add_articles([by_id[source]])
+        stats = reuse_step(store, settings)
+        assert "declined" not in stats and stats["reshaped_families"] >= 1
+        (after,) = store.families()
+        assert after.representative == source
+        assert stored(store) == from_scratch(tmp_path, [by_id[i] for i in copies + others + [source]], settings)
+        # the old family record is gone with its old representative
+        assert {f.id for f in store.families()} == {f"family-{source}"}
+
+
+STOCK = "本报郑重提醒广大读者朋友注意防范各类电信网络诈骗切勿轻信陌生来电和短信中的中奖信息"
+
+
+def test_ngram_crossing_the_formula_threshold_through_an_increment(tmp_path):
+    """A sentence in 7 unrelated stories is shared text (7 < formula_min_docs = 8 families);
+    the 8th story carrying it, added later, makes it a stock phrase: the stored links between
+    the first seven turn into `formula` links, as a run over all eight gives."""
+    settings = ReuseSettings(workers=1)
+    assert settings.formula_min_docs == 8
+    stories = [article(f"story{i}", make_text(300 + i, paragraphs=2, sentences=3) + "\n" + STOCK,
+                       outlet=f"网站{i}", published=f"2021-02-0{1 + i % 7}") for i in range(8)]
+    with Store(tmp_path / "grown.db") as store:
+        store.add_articles(stories[:7])
+        reuse_step(store, settings)
+        first = store.reuse_links()
+        assert len(first) == 21 and all(l.kind != "formula" for l in first)
+        store.add_articles(stories[7:])
+        stats = reuse_step(store, settings)
+        assert "declined" not in stats and stats["crossing_ngrams"] > 0
+        links = store.reuse_links()
+        assert len(links) == 28 and all(l.kind == "formula" for l in links)
+        assert stored(store) == from_scratch(tmp_path, stories, settings)
+
+
+def test_threshold_moving_is_a_run_from_scratch(tmp_path):
+    """The bound: when the family count moves the formula threshold, every anchor's flag may
+    change, so the increment declines and the full run gives the answer."""
+    settings = ReuseSettings(workers=1, formula_min_docs=2, formula_share=0.5)
+    stories = [article(f"story{i}", make_text(400 + i, paragraphs=2, sentences=3) + "\n" + STOCK)
+               for i in range(5)]
+    with Store(tmp_path / "grown.db") as store:
+        store.add_articles(stories[:4])
+        reuse_step(store, settings)
+        store.add_articles(stories[4:])
+        stats = reuse_step(store, settings)
+        assert "formula threshold" in stats["declined"]
+        assert stored(store) == from_scratch(tmp_path, stories, settings)
+
+
+def test_changed_article_is_a_run_from_scratch(tmp_path):
+    settings = ReuseSettings(workers=1)
+    articles, *_ = collection(6, 4)
+    with Store(tmp_path / "grown.db") as store:
+        store.add_articles(articles[:-1])
+        reuse_step(store, settings)
+        art = store.get_article(articles[0].id)
+        art.metadata = {**art.metadata, "boilerplate_hidden": [[0, 10]]}
+        store.update_articles([art])
+        store.add_articles(articles[-1:])
+        stats = reuse_step(store, settings)
+        assert "changed" in stats["declined"]
+        assert index_module.LAST == stats
+        fresh = [stage_article(a) for a in store.articles()]
+    with Store(tmp_path / "scratch.db") as other:
+        other.add_articles(fresh)
+        reuse_step(other, settings)
+        want = stored(other)
+    with Store(tmp_path / "grown.db") as store:
+        assert stored(store) == want
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_batches_equal_one_run(tmp_path, seed):
+    import random
+
+    rng = random.Random(seed)
+    articles, *_ = collection(25, 20)
+    extra = [article(f"mix{i}", make_text(700 + i, 2, 3) + "\n" + STOCK + "\n" + articles[1].text[:200])
+             for i in range(10)]
+    pool = articles + extra
+    rng.shuffle(pool)
+    cuts = sorted(rng.sample(range(1, len(pool)), 4))
+    settings = ReuseSettings(workers=1)
+    declined = 0
+    with Store(tmp_path / "grown.db") as store:
+        for lo, hi in zip([0] + cuts, cuts + [len(pool)]):
+            store.add_articles(pool[lo:hi])
+            declined += "declined" in reuse_step(store, settings)
+        assert stored(store) == from_scratch(tmp_path, pool, settings)
+    assert declined == 1        # only the first batch, which has no index yet
