@@ -92,6 +92,8 @@ CREATE TABLE IF NOT EXISTS reuse_index_grams (hash INTEGER NOT NULL, fam INTEGER
 CREATE TABLE IF NOT EXISTS reuse_index_credits (key TEXT NOT NULL, rix INTEGER NOT NULL,
                                                 PRIMARY KEY (key, rix)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS signals (article TEXT PRIMARY KEY, key TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS event_rows (article TEXT PRIMARY KEY, key TEXT NOT NULL, data BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS event_members_event ON event_members(event);
 CREATE TABLE IF NOT EXISTS seen_files (
     path TEXT PRIMARY KEY,
     size INTEGER NOT NULL,
@@ -621,6 +623,71 @@ class Store:
                                  [(a, ev.id) for a in ev.articles])
             self._results_delta(conn, "events", added=added, reset=True)
 
+    def put_events(self, events: Iterable[Event]) -> None:
+        """Write these events (new, or replacing the stored record of the same id) and
+        leave every other stored event as it is: what an increment changed."""
+        with self.transaction() as conn:
+            for ev in events:
+                data = json.dumps(ev.to_dict(), ensure_ascii=False)
+                old = conn.execute("SELECT data FROM events WHERE id=?", (ev.id,)).fetchone()
+                conn.execute("DELETE FROM event_members WHERE event=?", (ev.id,))
+                conn.execute("INSERT OR REPLACE INTO events VALUES (?,?)", (ev.id, data))
+                conn.executemany("INSERT OR REPLACE INTO event_members VALUES (?,?)",
+                                 [(a, ev.id) for a in ev.articles])
+                self._results_delta(conn, "events", added=[data], removed=[old[0]] if old else [])
+
+    def events_of_articles(self, ids: Iterable[str]) -> list[Event]:
+        """The stored events with a member among these articles, by id."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids))):
+            marks = ",".join("?" * len(chunk))
+            found.update(self._conn.execute(
+                f"SELECT e.id, e.data FROM events e WHERE e.id IN "
+                f"(SELECT event FROM event_members WHERE article IN ({marks}))", chunk))
+        return [Event.from_dict(json.loads(found[k])) for k in sorted(found)]
+
+    def unclustered_article_ids(self) -> list[str]:
+        """Ids of stored articles that no stored event holds (what an increment clusters), seq order."""
+        return [r[0] for r in self._conn.execute(
+            "SELECT id FROM articles WHERE id NOT IN (SELECT article FROM event_members) ORDER BY seq")]
+
+    def newest_published_day(self) -> int | None:
+        """The latest full publication day (as found; `date.toordinal()`) of any stored article."""
+        return self._conn.execute("SELECT MAX(published_day) FROM article_digests").fetchone()[0]
+
+    def reuse_links_among(self, ids: Iterable[str], kinds: Iterable[str] | None = None) -> list[ReuseLink]:
+        """The stored links (of the given kinds) with both articles among `ids`."""
+        wanted = set(ids)
+        kinds = set(kinds) if kinds is not None else None
+        rows: dict[tuple[str, str, str], str] = {}
+        for chunk in _chunks(sorted(wanted)):
+            marks = ",".join("?" * len(chunk))
+            for column in ("a", "b"):
+                for a, b, kind, data in self._conn.execute(
+                        f"SELECT a, b, kind, data FROM reuse WHERE {column} IN ({marks})", chunk):
+                    if a in wanted and b in wanted and (kinds is None or kind in kinds):
+                        rows[(a, b, kind)] = data
+        return [ReuseLink.from_dict(json.loads(rows[k])) for k in sorted(rows)]
+
+    def replace_reuse_touching(self, ids: Iterable[str], links: Iterable[ReuseLink], kind: str) -> None:
+        """Replace the stored links of one kind that touch any of `ids` by `links` (e.g. the
+        translation links of the events an increment rebuilt), keeping the results sum."""
+        ids = sorted(set(ids))
+        with self.transaction() as conn:
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                for column in ("a", "b"):
+                    rows = conn.execute(f"SELECT a, b, data FROM reuse WHERE kind=? AND {column} IN ({marks})",
+                                        (kind, *chunk)).fetchall()
+                    for a, b, data in rows:
+                        self._results_delta(conn, f"reuse:{kind}", removed=[data])
+                        conn.execute("DELETE FROM reuse WHERE a=? AND b=? AND kind=?", (a, b, kind))
+            for l in links:
+                data = json.dumps(l.to_dict(), ensure_ascii=False)
+                old = conn.execute("SELECT data FROM reuse WHERE a=? AND b=? AND kind=?", (l.a, l.b, l.kind)).fetchone()
+                self._results_delta(conn, f"reuse:{l.kind}", added=[data], removed=[old[0]] if old else [])
+                conn.execute("INSERT OR REPLACE INTO reuse VALUES (?,?,?,?)", (l.a, l.b, l.kind, data))
+
     def events(self) -> list[Event]:
         rows = self._conn.execute("SELECT data FROM events ORDER BY id").fetchall()
         return [Event.from_dict(json.loads(r[0])) for r in rows]
@@ -671,6 +738,24 @@ class Store:
         """Store article id -> (key, signals record), replacing older ones."""
         with self.transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO signals VALUES (?,?,?)",
+                             [(a, k, d) for a, (k, d) in records.items()])
+
+    # -- compact event rows (per article; `engines.local.cached_rows`) ----------------
+    def get_event_rows(self, keys: dict[str, str]) -> dict[str, bytes]:
+        """Article id -> stored compact event row, for those stored under the given key."""
+        out: dict[str, bytes] = {}
+        for chunk in _chunks(list(keys)):
+            marks = ",".join("?" * len(chunk))
+            for article, key, data in self._conn.execute(
+                    f"SELECT article, key, data FROM event_rows WHERE article IN ({marks})", chunk):
+                if keys[article] == key:
+                    out[article] = data
+        return out
+
+    def put_event_rows(self, records: dict[str, tuple[str, bytes]]) -> None:
+        """Store article id -> (key, compact event row), replacing older ones."""
+        with self.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO event_rows VALUES (?,?,?)",
                              [(a, k, d) for a, (k, d) in records.items()])
 
     # -- alignment memo (per candidate pair; `engines.local.AlignmentMemo`) ---------

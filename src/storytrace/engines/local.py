@@ -216,23 +216,46 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
 
     fp = stage_fingerprint("events", content, settings=event_settings, results=store.results_digest(*link_keys),
                            encoder=encoder)
+    touched: list | None = None             # events this run wrote (None: all of them)
+    # An increment reads only the window around what is new (`events_window`) when the code,
+    # settings and encoder are those of the stored events ("events:head"); otherwise every
+    # article is read again and every stored event described again (members kept).
+    events_head = stage_fingerprint("events", "-", settings=event_settings, results="-", encoder=encoder)
+    translation_head = stage_fingerprint("translation", "-", results="-", encoder=encoder)
+    # translation links are extended only when they were made from the stored events
+    in_step = store.stage_mark("translation") is not None and store.stage_mark("translation") == store.stage_mark("events")
     if force or store.stage_fingerprint("events") != fp:
-        links = [l for l in store.reuse_links() if l.kind != "translation"]
-        articles = views.articles
+        same_head = store.stage_fingerprint("events:head") == events_head
+        window = None if force or not same_head else events_window(store, event_settings)
+        if window is None:                  # from scratch: every article, every link
+            links = [l for l in store.reuse_links() if l.kind != "translation"]
+            articles, found, stored_records = views.articles, views.found, views.stored
+            existing = None if force else store.events()
+            rebuild = frozenset(a.id for a in articles) if existing else frozenset()
+        else:                               # an increment: the time window around what is new
+            stored_records, links, existing, rebuild = window
+            found = sorted((as_found(a) for a in stored_records), key=lambda a: a.id)
+            articles = [stage_article(a) for a in stored_records]
         if prepare_events is not None:
             with _timed(timings, "embedding"):
                 prepare_events(articles)
         with _timed(timings, "clustering"):
-            events = cluster_events(articles, links, store=store,
-                                    existing=None if force else store.events(), progress=progress,
+            events = cluster_events(articles, links, store=store, existing=existing, progress=progress,
                                     signals_for=cached_signals(store, signals_step, force=force),
-                                    settings=event_settings)
+                                    rows_for=cached_rows(store, signals_step, force=force),
+                                    settings=event_settings, rebuild=rebuild)
+            if window is not None:          # only events not returned as stored are written
+                same = {id(e) for e in existing}
+                events = [e for e in events if id(e) not in same]
+                touched = events
             inferred = {a.id: a for a in infer_missing_years(articles, events)}
         # Stored records: as found, plus this run's inferred years (earlier ones are redone).
-        current = {a.id: a for a in views.stored}
+        current = {a.id: a for a in stored_records}
         updated = []
-        for art in views.found:
+        for art in found:
             guess = inferred.get(art.id)
+            if guess is None and art is current[art.id]:
+                continue                    # no year inferred, none stored: as stored
             if guess is not None:
                 art = dataclasses.replace(art, published=guess.published,
                                           published_precision=guess.published_precision,
@@ -242,8 +265,12 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
                 updated.append(art)
         if updated:
             store.update_articles(updated)
-        store.replace_events(events)
+        if touched is None:
+            store.replace_events(events)
+        else:
+            store.put_events(events)
         store.mark_stage("events", fp, mark)
+        store.mark_stage("events:head", events_head)
     else:
         summary.skipped_stages.append("events")
     summary.events = store.results_count("events")
@@ -251,9 +278,17 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
     fp = stage_fingerprint("translation", content, results=store.results_digest("events"), encoder=encoder)
     if force or store.stage_fingerprint("translation") != fp:
         with _timed(timings, "translation"):
-            tlinks = translation_links(views.articles, store.events(), store=store)
-        store.replace_reuse(tlinks, kinds=["translation"])
+            if touched is not None and in_step and store.stage_fingerprint("translation:head") == translation_head:
+                # an increment: links only within the events it wrote, the rest stay stored
+                members = sorted({a for e in touched for a in e.articles})
+                tlinks = translation_links([stage_article(a) for a in store.get_articles(members)],
+                                           touched, store=store)
+                store.replace_reuse_touching(members, tlinks, "translation")
+            else:
+                tlinks = translation_links(views.articles, store.events(), store=store)
+                store.replace_reuse(tlinks, kinds=["translation"])
         store.mark_stage("translation", fp, mark)
+        store.mark_stage("translation:head", translation_head)
     else:
         summary.skipped_stages.append("translation")
     summary.translation_links = store.results_count("reuse:translation")
@@ -354,7 +389,9 @@ def run_analysis(store: Store, *, force: bool = False, progress=None, timings: d
 def signals_key(article: Article) -> str:
     """What an article's signals depend on: every field of the article as the events stage
     reads it, and the events code version (`code_version`)."""
-    row = json.dumps(article.to_dict(), ensure_ascii=False, sort_keys=True, default=str)
+    # the fields as `to_dict` gives them, without its deep copy (same JSON, a third of the time)
+    record = {f.name: getattr(article, f.name) for f in dataclasses.fields(article)}
+    row = json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.blake2b(f"{code_version('events')}\x1e{row}".encode("utf-8"), digest_size=16).hexdigest()
 
 
@@ -401,6 +438,98 @@ def cached_signals(store: Store, step: Callable[[list[Article]], list[ArticleSig
         have.update((s.id, s) for s in built)
         return [have[a.id] for a in articles]
     return signals_for
+
+
+def events_window(store: Store, settings) -> tuple | None:
+    """What an increment of the events stage reads, straight from SQLite: (stored records,
+    non-translation links among them, stored events among them, ids of stored articles to
+    re-describe), or None when the stage must run over everything (no stored events yet).
+
+    New articles are those no stored event holds. The records are the articles published
+    on a day within `max_days` of them (`cluster.window_days`: new articles without a full
+    date add no days; with none dated, `max_days` around the newest stored day), every
+    stored article without a full date (they meet everyone, as in a run from scratch), the
+    stored articles that changed as the stage reads them since it last ran (newly hidden
+    boilerplate: their events are described again), the new articles, and every member of
+    the stored events any of those belong to."""
+    from datetime import date
+
+    from ..events.cluster import window_days
+    from ..events.signals import parse_published
+
+    if store.results_count("events") == 0:
+        return None
+    fresh_ids = store.unclustered_article_ids()
+    fresh = set(fresh_ids)
+    changed = [i for i in store.changed_article_ids_since("events") if i not in fresh]
+    newest = store.newest_published_day()
+    low, high = window_days([parse_published(stage_article(a).published)[0] for a in store.get_articles(fresh_ids)],
+                            [date.fromordinal(newest)] if newest is not None else [], settings)
+    ids = list(fresh_ids) + list(changed) + store.undated_article_ids()
+    if fresh_ids and low is not None:
+        ids += store.article_ids_on_days(low, high)
+    existing = store.events_of_articles(ids)
+    ids = sorted(set(ids) | {a for e in existing for a in e.articles})
+    stored = store.get_articles(ids)
+    links = store.reuse_links_among(ids, kinds=REUSE_KINDS)
+    return stored, links, existing, frozenset(changed)
+
+
+# -- compact event rows cached per article ---------------------------------------------------
+# An increment reads every stored article of its time window, but scores only pairs with a
+# new article: it needs the window's signals without their token lists (93 % of a signals
+# record) and the tokens as hashed term counts (`events.cluster.EventRow`), so that the
+# window's TF-IDF rows are numpy work instead of a vocabulary fit. Kept in the store (table
+# `event_rows`) under the signals key; built (with the signals) only for articles without one.
+
+def row_to_bytes(row) -> bytes:
+    """An `EventRow` as stored: lengths, the slim signals (JSON, zlib), then the term arrays."""
+    import numpy as np
+
+    head = _pack(signals_to_json(row.signals))
+    (tok_ids, tok_counts), (lead_ids, lead_counts) = row.tokens, row.lead_tokens
+    sizes = np.array([len(head), len(tok_ids), len(lead_ids)], dtype=np.uint32).tobytes()
+    return b"".join([sizes, head, np.asarray(tok_ids, np.uint64).tobytes(), np.asarray(tok_counts, np.uint32).tobytes(),
+                     np.asarray(lead_ids, np.uint64).tobytes(), np.asarray(lead_counts, np.uint32).tobytes()])
+
+
+def row_from_bytes(data: bytes):
+    import numpy as np
+
+    from ..events.cluster import EventRow
+
+    head, n_tok, n_lead = (int(x) for x in np.frombuffer(data, dtype=np.uint32, count=3))
+    at = 12
+    signals = signals_from_json(_unpack(data[at:at + head]))
+    at += head
+    arrays = []
+    for count in (n_tok, n_lead):
+        ids = np.frombuffer(data, dtype=np.uint64, count=count, offset=at)
+        at += 8 * count
+        values = np.frombuffer(data, dtype=np.uint32, count=count, offset=at)
+        at += 4 * count
+        arrays.append((ids, values))
+    return EventRow(signals, arrays[0], arrays[1])
+
+
+def cached_rows(store: Store, step: Callable[[list[Article]], list[ArticleSignals]] | None,
+                *, force: bool = False) -> Callable[[list[Article]], list]:
+    """A `rows_for` (`events.cluster.cluster_events`) that reads the store's `event_rows`
+    and builds the rows (and signals, cached too) only of articles without a current one."""
+    signals_for = cached_signals(store, step, force=force)
+
+    def rows_for(articles: list[Article]) -> list:
+        from ..events.cluster import event_row
+
+        keys = {a.id: signals_key(a) for a in articles}
+        have = {} if force else {i: row_from_bytes(d) for i, d in store.get_event_rows(keys).items()}
+        missing = [a for a in articles if a.id not in have]
+        built = [event_row(s) for s in signals_for(missing)] if missing else []
+        if built:
+            store.put_event_rows({r.signals.id: (keys[r.signals.id], row_to_bytes(r)) for r in built})
+        have.update((r.signals.id, r) for r in built)
+        return [have[a.id] for a in articles]
+    return rows_for
 
 
 # -- event signals in a process pool -------------------------------------------------------

@@ -11,8 +11,12 @@ grow with the article count, not its square.
 Incremental: articles already in `existing` events stay where they are; new articles are
 clustered among themselves, then each new group joins the existing event it averages best
 with (if that clears the threshold) or opens a new event. Only existing events with a
-member published within `max_days` of a new article are read at all; the rest come back
-untouched, so an incremental run costs the time window, not the store. Results never depend on input
+member published within `max_days` of a new article are read at all (`window_days`); the
+rest come back untouched. Within that window an increment costs what is new: only pairs
+with a new article are scored (`candidate_pairs(only=...)`), stored articles are read as
+compact `EventRow`s (hashed term counts instead of a TF-IDF vocabulary fit), and only the
+events a new article joins are built and described again; every other event is returned
+as the very object passed in. Results never depend on input
 order: articles are sorted by (publication, id) first. Across batches, an article's event is
 fixed when it arrives, so feeding a corpus in batches can differ from one run over all of
 it only for groups that would have formed from articles split over batches; ties between
