@@ -95,3 +95,52 @@ def test_report_of_the_examples_equals_the_whole_store_view(tmp_path, monkeypatc
             assert (got_omitted, [e.id for e in data.events]) == (omitted, [e.id for e in full.events])
             assert _stable(report.render_data(data, got_omitted)) == _stable(report.render_data(full, omitted))
         assert n >= 3
+
+
+def test_report_pieces_are_reused_only_while_their_inputs_stay(sample_store, tmp_path, monkeypatch):
+    """write_report keeps its event pages, pair pages and pair payloads beside the report;
+    the next report takes the unchanged ones from there and is the page a report drawn from
+    scratch gives, after a change too."""
+    from storytrace.model import Event
+
+    path = tmp_path / "report.html"
+    cold = report.FragmentCache(report.cache_path(path))
+    first = report.render_data(*report.report_data(sample_store), cache=cold)
+    cold.save()
+    cold.close()
+    assert cold.hits == 0 and cold.misses > 0
+
+    warm = report.FragmentCache(report.cache_path(path))
+    again = report.render_data(*report.report_data(sample_store), cache=warm)
+    warm.close()
+    assert _stable(again) == _stable(first) and warm.misses == 0 and warm.hits == cold.misses
+
+    # the storm event gets a new title: its page changes, the bridge event's page does not
+    events = sample_store.events()
+    storm = next(ev for ev in events if ev.id == "E2")
+    sample_store.replace_events([ev for ev in events if ev.id != "E2"]
+                                + [Event(**{**storm.to_dict(), "title": "Storm warning, updated"})])
+    write = report.write_report(sample_store, path).read_text(encoding="utf-8")
+    assert "Storm warning, updated" in write
+    assert _stable(write) == _stable(report.render_report(sample_store))    # no cache
+
+    counted = report.FragmentCache(report.cache_path(path))
+    report.render_data(*report.report_data(sample_store), cache=counted)
+    counted.close()
+    assert counted.misses == 0                      # the cache holds exactly the last report's pieces
+    monkeypatch.setattr(report, "code_version", lambda: "another version")
+    stale = report.FragmentCache(report.cache_path(path))
+    assert _stable(report.render_data(*report.report_data(sample_store), cache=stale)) == _stable(write)
+    stale.close()
+    assert stale.hits == 0                           # other code: nothing is taken from the cache
+
+
+def test_an_unreadable_cache_is_replaced(sample_store, tmp_path):
+    path = tmp_path / "report.html"
+    report.cache_path(path).write_bytes(b"this is not a SQLite file" * 100)
+    html = report.write_report(sample_store, path).read_text(encoding="utf-8")
+    assert _stable(html) == _stable(report.render_report(sample_store))
+    again = report.FragmentCache(report.cache_path(path))
+    report.render_data(*report.report_data(sample_store), cache=again)
+    again.close()
+    assert again.misses == 0 and again.hits > 0

@@ -8,7 +8,7 @@ a killed export never leaves half a file under the final name.
 
 JSON Lines are kept current by partition (issue 13): every record belongs to a publication
 day (`day_key`; articles by their own date, links by the later of their two articles, events
-by their start, families by their representative), each day's records are one file
+by their earliest dated member, families by their representative), each day's records are one file
 `parts/<table>/<day>.jsonl`, and `parts/manifest.json` keeps, per partition, a digest of the
 stored rows it was made from. A later write hashes the stored rows (raw bytes, no parsing)
 and rewrites only the partitions whose digest changed, so an increment parses and writes
@@ -178,7 +178,7 @@ def _key_order(key: str) -> tuple[bool, str]:
 
 
 def _h(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).digest()
+    return hashlib.md5(data, usedforsecurity=False).digest()
 
 
 @contextmanager
@@ -228,48 +228,53 @@ class PartitionedJsonl:
 
     # planning: one pass over raw rows, nothing parsed
     def _plan(self, conn: sqlite3.Connection) -> dict[str, dict[str, _Part]]:
+        """Per table, day -> the row keys of that day (in export order) and their digest.
+
+        An article's record depends on its stored row, its event and the links that touch it
+        (`original_share`), so a link's digest also goes into the digest of its articles' days."""
         day: dict[str, str] = {}
         event_of: dict[str, str | None] = {}
-        art_hash: dict[str, bytes] = {}
+        event_day: dict[str, str] = {}
+        articles: dict[str, _Part] = {}
         for aid, published, data, event in conn.execute(
                 "SELECT a.id, a.published, CAST(a.data AS BLOB), m.event FROM articles a "
-                "LEFT JOIN event_members m ON m.article = a.id"):
-            day[aid] = day_key(published)
+                "LEFT JOIN event_members m ON m.article = a.id ORDER BY a.id"):
+            key = day[aid] = day_key(published)
             event_of[aid] = event
-            art_hash[aid] = _h(data)
-        link_hashes: dict[str, list[bytes]] = {}
-        reuse: dict[str, _Part] = {}
-        rows = []
-        for a, b, kind, data in conn.execute("SELECT a, b, kind, CAST(data AS BLOB) FROM reuse"):
-            rows.append((a, b, kind, _h(data)))
-        rows.sort()
-        for a, b, kind, lh in rows:
-            dated = [k for k in (day.get(a, UNDATED), day.get(b, UNDATED)) if k != UNDATED]
-            part = reuse.setdefault(max(dated) if dated else UNDATED, _Part())
-            part.keys.append((a, b, kind))
-            part.hasher.update(f"{a}\t{b}\t{kind}\t".encode() + lh)
-            link_hashes.setdefault(a, []).append(lh)
-            if b != a:
-                link_hashes.setdefault(b, []).append(lh)
-        articles: dict[str, _Part] = {}
-        for aid in sorted(day):
-            part = articles.setdefault(day[aid], _Part())
+            if event is not None and key != UNDATED and key < event_day.get(event, "~"):
+                event_day[event] = key          # an event's day: its earliest dated member's
+            part = articles.get(key) or articles.setdefault(key, _Part())
             part.keys.append(aid)
-            # a record depends on the article, its event and the links that touch it (original_share)
-            part.hasher.update(f"{aid}\t{event_of[aid]}\t".encode() + art_hash[aid]
-                               + b"".join(sorted(link_hashes.get(aid, ()))))
+            part.hasher.update(f"{aid}\t{event}\t".encode() + _h(data))
+        touching: dict[str, _Part] = {}        # per article day: the links touching its articles
+        reuse: dict[str, _Part] = {}
+        for a, b, kind, data in conn.execute(
+                "SELECT a, b, kind, CAST(data AS BLOB) FROM reuse ORDER BY a, b, kind"):
+            row = f"{a}\t{b}\t{kind}\t".encode() + _h(data)
+            da, db = day.get(a, UNDATED), day.get(b, UNDATED)
+            key = db if da == UNDATED else da if db == UNDATED else max(da, db)
+            part = reuse.get(key) or reuse.setdefault(key, _Part())
+            part.keys.append((a, b, kind))
+            part.hasher.update(row)
+            for k in {da, db}:
+                (touching.get(k) or touching.setdefault(k, _Part())).hasher.update(row)
+        for key, part in touching.items():
+            if key in articles:
+                articles[key].hasher.update(b"links\t" + part.hasher.digest())
         events: dict[str, _Part] = {}
-        for eid, start, data in conn.execute(
-                "SELECT id, json_extract(data, '$.start'), CAST(data AS BLOB) FROM events ORDER BY id"):
-            part = events.setdefault(day_key(start), _Part())
+        for eid, data in conn.execute("SELECT id, CAST(data AS BLOB) FROM events ORDER BY id"):
+            key = event_day.get(eid, UNDATED)
+            part = events.get(key) or events.setdefault(key, _Part())
             part.keys.append(eid)
             part.hasher.update(eid.encode() + b"\t" + _h(data))
         families: dict[str, _Part] = {}
-        for fid, rep, data in conn.execute(
-                "SELECT id, representative, CAST(data AS BLOB) FROM families ORDER BY id"):
-            part = families.setdefault(day.get(rep, UNDATED), _Part())
-            part.keys.append(fid)
-            part.hasher.update(fid.encode() + b"\t" + _h(data))
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name='families'").fetchone():
+            for fid, rep, data in conn.execute(
+                    "SELECT id, representative, CAST(data AS BLOB) FROM families ORDER BY id"):
+                key = day.get(rep, UNDATED)
+                part = families.get(key) or families.setdefault(key, _Part())
+                part.keys.append(fid)
+                part.hasher.update(fid.encode() + b"\t" + _h(data))
         self._event_of = event_of
         return {"articles": articles, "events": events, "reuse": reuse, "families": families}
 

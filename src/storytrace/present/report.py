@@ -8,10 +8,13 @@ text rendered through Jinja2 autoescape; article HTML is never rendered.
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
 import re
 import secrets
+import sqlite3
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +23,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from ..model import Event, Family, ReuseLink
+from ..model import Article, Event, Family, ReuseLink
 from ..store import Store
 from .compare import PASSAGE_CLASSES, PairView, build_pair, pair_payload
 from .svg import KIND_COLOURS, KIND_LABELS, LANGUAGE_COLOURS, OTHER_COLOUR, SEGMENT_COLOURS
@@ -140,10 +143,10 @@ def environment() -> Environment:
 PRERENDER_CHARS = 600_000
 
 
-def related_pairs(data: ReportData) -> list[PairView]:
-    """One side-by-side view per related pair of an event (the source on the left), newest events first."""
+def related_links(data: ReportData) -> list[tuple[Article, Article, ReuseLink]]:
+    """(left, right, link) per related pair of an event (the source on the left), newest events first."""
     seen: set[frozenset[str]] = set()
-    views = []
+    out = []
     for ev in data.events:
         member_links = [m.source.link for m in ev.members if m.source]
         for link in ev.links + member_links:
@@ -155,20 +158,29 @@ def related_pairs(data: ReportData) -> list[PairView]:
             a, b = data.articles[best.a], data.articles[best.b]
             if best.direction == "b->a":
                 a, b = b, a
-            views.append(build_pair(a, b, best))
-    return views
+            out.append((a, b, best))
+    return out
+
+
+def related_pairs(data: ReportData) -> list[PairView]:
+    """One side-by-side view per related pair of an event (the source on the left), newest events first."""
+    return [build_pair(a, b, link) for a, b, link in related_links(data)]
+
+
+def _prerender_ids(pairs: list[tuple[Article, Article]]) -> set[str]:
+    ids, budget = set(), PRERENDER_CHARS
+    for a, b in pairs:
+        cost = len(a.text) + len(b.text)
+        if cost <= budget:
+            budget -= cost
+            ids.add(StaticUrls.pair_id(a.id, b.id))
+    return ids
 
 
 def split_prerendered(views: list[PairView]) -> tuple[list[PairView], set[str]]:
     """Pairs to pre-render: those inside multi-article events first, within PRERENDER_CHARS."""
-    chosen, ids, budget = [], set(), PRERENDER_CHARS
-    for view in views:
-        cost = len(view.a.text) + len(view.b.text)
-        if cost <= budget:
-            budget -= cost
-            chosen.append(view)
-            ids.add(StaticUrls.pair_id(view.a.id, view.b.id))
-    return chosen, ids
+    ids = _prerender_ids([(v.a, v.b) for v in views])
+    return [v for v in views if StaticUrls.pair_id(v.a.id, v.b.id) in ids], ids
 
 
 def static_asset(name: str) -> str:
@@ -274,19 +286,193 @@ def render_report(store: Store) -> str:
     return render_data(*report_data(store))
 
 
-def render_data(data: ReportData, omitted: int = 0) -> str:
-    """The report's HTML for these views (`omitted`: events left out, said in the header)."""
+def render_data(data: ReportData, omitted: int = 0, cache: "FragmentCache | None" = None) -> str:
+    """The report's HTML for these views (`omitted`: events left out, said in the header).
+
+    With a `cache`, each event page, pair page and pair payload whose inputs are unchanged
+    since the last report is taken from it instead of being built and rendered again."""
+    cache = cache if cache is not None else FragmentCache(None)
+    env = environment()
     nonce = secrets.token_urlsafe(18)
-    views = related_pairs(data)
-    prerendered, prerendered_ids = split_prerendered(views)
-    payload = {StaticUrls.pair_id(v.a.id, v.b.id): pair_payload(v, data.event_of.get(v.a.id)) for v in views}
-    template = environment().get_template("report.html")
+    triples = related_links(data)
+    prerendered_ids = _prerender_ids([(a, b) for a, b, _ in triples])
+    urls = StaticUrls(data, prerendered_ids)
+    mode = "static"
+    canon = _Canon()
+
+    def event_key(ev) -> str:
+        flags = [urls.needs_js(l.a, l.b) for l in ev.links]
+        flags += [urls.needs_js(m.source.other.id, m.article.id) for m in ev.members if m.source]
+        return fragment_key("event", mode, canon(ev), flags)
+
+    section = env.get_template("report_event.html")
+    keys = [event_key(ev) for ev in data.events]
+    found = cache.get_many(keys)
+    event_sections = []
+    for ev, key in zip(data.events, keys):
+        html = found.get(key)
+        if html is None:
+            html = section.render(ev=ev, urls=urls, mode=mode)
+        cache.keep(key, html)
+        event_sections.append(Markup(html))
+
+    pair_template = env.get_template("report_pair.html")
+    pair_keys = []
+    for a, b, link in triples:
+        pid = StaticUrls.pair_id(a.id, b.id)
+        pair_keys.append(fragment_key("pair", mode, canon((a, b, link)), data.event_of.get(a.id),
+                                      pid in prerendered_ids))
+    found = cache.get_many(pair_keys)
+    payload, pair_sections = {}, []
+    for (a, b, link), key in zip(triples, pair_keys):
+        pid = StaticUrls.pair_id(a.id, b.id)
+        value = found.get(key)
+        if value is None:
+            view = build_pair(a, b, link)
+            event_id = data.event_of.get(a.id)
+            value = json.dumps({"payload": pair_payload(view, event_id), "html": pair_template.render(
+                pv=view, urls=urls, pid=pid, event_id=event_id) if pid in prerendered_ids else None},
+                ensure_ascii=False)
+        cache.keep(key, value)
+        piece = json.loads(value)
+        payload[pid] = piece["payload"]
+        if piece["html"] is not None:
+            pair_sections.append(Markup(piece["html"]))
+    template = env.get_template("report.html")
     return template.render(
-        data=data, events=sort_events(data.events), urls=StaticUrls(data, prerendered_ids), pairs=prerendered,
-        nonce=nonce, mode="static",
+        data=data, events=sort_events(data.events), urls=urls, event_sections=event_sections,
+        pair_sections=pair_sections, nonce=nonce, mode=mode,
         css=Markup(static_asset("report.css")), js=Markup(static_asset("report.js")),
         fold_json=script_json(fold_table()), pairs_json=script_json(payload), filters={}, omitted=omitted,
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+
+
+# -- pieces of the last report, kept beside it ---------------------------------------------
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Digest of the code and templates that draw the report: a change to them makes every
+    cached piece stale."""
+    h = hashlib.blake2b(digest_size=16)
+    files = sorted(p for p in HERE.rglob("*") if p.suffix in (".py", ".html", ".css", ".js"))
+    files += sorted((HERE.parent / "web" / "templates").glob("*.html")) + [HERE.parent / "textfold.py",
+                                                                          HERE.parent / "model.py"]
+    for path in files:
+        h.update(str(path.relative_to(HERE.parent)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+_RECORDS = (Article, ReuseLink, Family)      # shared by many views: digested once per render
+
+
+class _Canon:
+    """Everything a view holds, as JSON-able data (dataclasses field by field, in order);
+    a record (article, link, family) stands as the digest of its fields, computed once."""
+
+    def __init__(self) -> None:
+        self._memo: dict[int, tuple[Any, str]] = {}
+
+    def __call__(self, value: Any) -> Any:
+        kind = type(value)
+        if value is None or kind in (str, int, float, bool):
+            return value
+        if kind in (list, tuple):
+            return [self(v) for v in value]
+        if kind is dict:
+            return [[str(k), self(v)] for k, v in value.items()]
+        if kind is datetime:
+            return value.isoformat()
+        names = _FIELDS.get(kind, ())
+        if names == ():
+            names = _FIELDS[kind] = (tuple(f.name for f in dataclasses.fields(kind))
+                                     if dataclasses.is_dataclass(kind) else None)
+        if names is None:
+            return str(value) if isinstance(value, (str, int, float)) else repr(value)
+        if kind in _RECORDS:
+            hit = self._memo.get(id(value))
+            if hit is None:
+                text = json.dumps([kind.__name__] + [self(getattr(value, n)) for n in names],
+                                  ensure_ascii=False, separators=(",", ":"))
+                hit = self._memo[id(value)] = (value, hashlib.blake2b(text.encode("utf-8"),
+                                                                      digest_size=16).hexdigest())
+            return hit[1]
+        return [kind.__name__] + [self(getattr(value, n)) for n in names]
+
+
+def fragment_key(*parts: Any) -> str:
+    """Digest of one piece's inputs (and of the code that draws it)."""
+    text = json.dumps([code_version(), *parts], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=20).hexdigest()
+
+
+class FragmentCache:
+    """Rendered pieces of the last report (event pages, pair pages and payloads) by
+    `fragment_key`, in a SQLite file beside it. Only the pieces the last report used are
+    kept; a missing, unreadable or foreign file just means everything is drawn again.
+    `hits` / `misses` count look-ups."""
+
+    def __init__(self, path: str | Path | None):
+        self.path = Path(path) if path is not None else None
+        self.hits = self.misses = 0
+        self._kept: dict[str, str] = {}
+        self._had: set[str] = set()
+        self._conn: sqlite3.Connection | None = None
+        if self.path is None:
+            return
+        try:
+            self._conn = self._open()
+        except sqlite3.DatabaseError:
+            self.path.unlink(missing_ok=True)
+            self._conn = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        conn.execute("CREATE TABLE IF NOT EXISTS piece (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        return conn
+
+    def get_many(self, keys: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        if self._conn is not None:
+            unique = list(dict.fromkeys(keys))
+            for i in range(0, len(unique), 500):
+                chunk = unique[i:i + 500]
+                found.update(self._conn.execute(
+                    f"SELECT key, value FROM piece WHERE key IN ({','.join('?' * len(chunk))})", chunk))
+        self._had |= found.keys()
+        self.hits += sum(1 for k in keys if k in found)
+        self.misses += sum(1 for k in keys if k not in found)
+        return found
+
+    def keep(self, key: str, value: str) -> None:
+        self._kept[key] = value
+
+    def save(self) -> None:
+        """Keep exactly the pieces of the report just drawn."""
+        if self._conn is None:
+            return
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
+            conn.execute("DELETE FROM live")
+            conn.executemany("INSERT OR IGNORE INTO live VALUES (?)", ((k,) for k in self._kept))
+            conn.execute("DELETE FROM piece WHERE key NOT IN (SELECT key FROM live)")
+            conn.executemany("INSERT OR REPLACE INTO piece VALUES (?,?)",
+                             ((k, v) for k, v in self._kept.items() if k not in self._had))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def cache_path(report: Path) -> Path:
+    """Where the pieces of `report` are kept: a hidden file beside it."""
+    return report.with_name(f".{report.name}.cache")
 
 
 def write_report(store: Store, path: str | Path) -> Path:
@@ -294,6 +480,11 @@ def write_report(store: Store, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
-    tmp.write_text(render_report(store), encoding="utf-8")
-    os.replace(tmp, path)
+    cache = FragmentCache(cache_path(path))
+    try:
+        tmp.write_text(render_data(*report_data(store), cache=cache), encoding="utf-8")
+        os.replace(tmp, path)
+        cache.save()
+    finally:
+        cache.close()
     return path

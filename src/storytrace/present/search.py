@@ -62,24 +62,29 @@ def _words(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _place_lookup() -> tuple[dict[str, str], set[int], dict[str, str], int, set[str]]:
+def _place_lookup() -> tuple[dict[str, str], set[int], dict[str, str], dict[str, tuple[int, ...]]]:
     """(names written in letters, as word sequences → name; their word counts; other names
-    (Han, kana, hangul: matched inside text) → name; the longest of those; their first characters)."""
+    (Han, kana, hangul: matched inside text) → name; per first character, the lengths of
+    those names that start with it, shortest first)."""
     worded, other = {}, {}
     for name in place_names():
         if _LATIN.search(name) or re.search(r"[\u0400-\u04ff]", name):
             worded[_words(name)] = name
         else:
             other[name] = name
-    return (worded, {w.count(" ") + 1 for w in worded}, other, max(map(len, other), default=0),
-            {n[0] for n in other})
+    lengths: dict[str, set[int]] = {}
+    for name in other:
+        if len(name) >= 2:
+            lengths.setdefault(name[0], set()).add(len(name))
+    return (worded, {w.count(" ") + 1 for w in worded}, other,
+            {c: tuple(sorted(ns)) for c, ns in lengths.items()})
 
 
 def _places_in(text: str) -> list[str]:
     """Place names in folded `text`: names in letters only as whole words (so "nga", Russia in
     Vietnamese, is not found inside "ngày"), Chinese and other names anywhere. A dictionary
     look-up per position, not one huge regex: linear in the text."""
-    worded, counts, other, longest, firsts = _place_lookup()
+    worded, counts, other, lengths = _place_lookup()
     found = []
     tokens = _WORDS.findall(text)
     for i in range(len(tokens)):
@@ -89,11 +94,12 @@ def _places_in(text: str) -> list[str]:
                 if name:
                     found.append(name)
     if other:
-        for i in range(len(text)):
-            if text[i] not in firsts:
-                continue
-            for j in range(i + 2, min(len(text), i + longest) + 1):
-                name = other.get(text[i:j])
+        end = len(text)
+        for i, ch in enumerate(text):
+            for n in lengths.get(ch, ()):
+                if i + n > end:
+                    break
+                name = other.get(text[i:i + n])
                 if name:
                     found.append(name)
     return found
