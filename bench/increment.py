@@ -1,6 +1,6 @@
 """What adding articles to a grown store costs: the same new articles into stores of k weeks.
 
-    python bench/increment.py [--sizes 1 4] [--new 100] [--work /tmp/storytrace-increment]
+    python bench/increment.py [--sizes 1 4 16] [--new 100] [--work /tmp/storytrace-increment]
 
 The new articles are the `--new` newest posts of the real week (/work/shared/corpus/zh-2021-02,
 by file name, i.e. publication day then outlet); the 1x store is the rest of the real week,
@@ -9,8 +9,10 @@ but dated 14, 28, ... days before the real week: see `prepare`), so every store 
 time window around the new articles and only the store's size changes. Each store is built and analysed once (cached in
 --work; the full run's time per article is printed), then copied, and one child process does
 the increment as `storytrace run NEW --store S --out DIR` does it: ingest, analyze, write
-outputs. Printed per size: the increment's wall time per step, its peak memory (ru_maxrss of
-the child and of its reaped workers) and its cost per new article.
+outputs. Printed per size: the increment's wall time per step (outputs split into the JSONL
+partitions and the report, with how many partitions were rewritten and whether the report's
+piece cache was there), its peak memory (ru_maxrss of the child and of its reaped workers) and
+its cost per new article. Size 16 needs 15 synthetic weeks (written once into --work).
 
 Embeddings: stand-in vectors (`bench/scale.py: stub_vectors`, hashed lead bigrams) for every
 article, old and new, both in the full runs and in the increments: the real encoder runs
@@ -104,7 +106,23 @@ def _pipeline(store, inputs: list[str], out: Path, steps: dict, stub_ids_of_new:
     for name, seconds in timings.items():
         steps[f"  analyze: {name}"] = seconds
     t = time.perf_counter()
-    write_outputs(store, out)
+    try:
+        from storytrace.present.exports import PartitionedJsonl
+        from storytrace.present.report import FragmentCache, cache_path, write_report
+    except ImportError:                  # older code (--increment-src): outputs in one call
+        write_outputs(store, out)
+    else:
+        # what pipeline.write_outputs does, step by step
+        jsonl = PartitionedJsonl(store, out)
+        jsonl.write()
+        steps["  outputs: jsonl"] = time.perf_counter() - t
+        steps["partitions rewritten"] = f"{len(jsonl.written)} of " + str(sum(
+            1 for _ in (out / "parts").rglob("*.jsonl")))
+        t2 = time.perf_counter()
+        had = cache_path(out / "report.html").exists()
+        write_report(store, out / "report.html")
+        steps["  outputs: report"] = time.perf_counter() - t2
+        steps["report cache"] = "warm" if had else "cold"
     steps["outputs"] = time.perf_counter() - t
     steps["stored"] = summary.stored
 
@@ -160,7 +178,7 @@ def child_increment(work: Path, size: int, new: int, real_encoder: bool, profile
             pstats.Stats(profiler, stream=fh).sort_stats("cumulative").print_stats(45)
     return {"size": size, "articles_after": articles, "new": steps["stored"], "wall_s": round(wall, 2),
             "cpu_s": round(cpu, 2),
-            "steps": {k: round(v, 2) for k, v in steps.items()}, **_peak_mb()}
+            "steps": {k: round(v, 2) if isinstance(v, float) else v for k, v in steps.items()}, **_peak_mb()}
 
 
 def prepare(work: Path, parts: int) -> None:
@@ -244,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         ref = per_full if ref is None and size == min(args.sizes) else ref
         per_inc = inc["wall_s"] / max(1, inc["new"])
         slow = sorted(((v, k.strip()) for k, v in inc["steps"].items()
-                       if k not in ("stored", "(stand-in vectors, not counted)")), reverse=True)[:4]
+                       if isinstance(v, float) and k not in ("stored", "(stand-in vectors, not counted)")),
+                      reverse=True)[:5]
         print(f"| {size}x | {built['articles']} | {full:.1f} | {per_full * 1000:.1f} ms | {inc['wall_s']:.2f} "
               f"| {per_inc * 1000:.1f} ms | {per_inc / ref:.1f}x | {inc.get('cpu_s', float('nan')):.1f} "
               f"| {inc['peak_mb']:.0f} | {inc['peak_mb_workers']:.0f} "
