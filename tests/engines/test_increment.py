@@ -189,3 +189,51 @@ def test_stale_alignments_are_pruned(tmp_path, monkeypatch):
         assert store.count_alignments() == live            # the stale keys went, the live ones stayed
         assert counter.calls == 0 and memo.reused == live
         assert [l.to_dict() for l in again] == [l.to_dict() for l in first]
+
+
+def _stories() -> list:
+    """The self-written multilingual stories of tests/events/data (two March events, two
+    August ones), as articles."""
+    from storytrace.model import Article
+
+    rows = json.loads((ROOT / "tests" / "events" / "data" / "stories.json").read_text(encoding="utf-8"))
+    return [Article(id=r["id"], source_path=f"stories.json#{r['id']}", title=r["title"], text="\n".join(r["paragraphs"]),
+                    language=r["language"], script=r["script"], outlet=r["outlet"], published=r["published"],
+                    published_precision="datetime") for r in rows]
+
+
+def test_increment_writes_only_the_events_new_articles_join(tmp_path, monkeypatch):
+    """The events stage of an increment reads the window from the store and writes only the
+    events a new article joined (or opened) and their translation links; every other event
+    row and translation link stays byte-identical, and the groups equal one run's."""
+    stories = _stories()
+    late = [a for a in stories if a.published >= "2024-08"]
+    early = [a for a in stories if a not in late]
+    assert early and late
+    with Store(tmp_path / "whole.db") as store:
+        store.add_articles(stories)
+        analyze(store)
+        whole = sorted(sorted(e.articles) for e in store.events())
+    with Store(tmp_path / "s.db") as store:
+        store.add_articles(early)
+        analyze(store)
+        events_before = dict(store._conn.execute("SELECT id, data FROM events").fetchall())
+        translations_before = {(l.a, l.b): l.to_dict() for l in store.reuse_links(kind="translation")}
+        assert translations_before, "no translation links: the test would mean less"
+        store.add_articles(late)
+        new = {a.id for a in late}
+        assert set(store.unclustered_article_ids()) == new
+        rewrites = []
+        original = Store.replace_events
+        monkeypatch.setattr(Store, "replace_events", lambda self, events: (rewrites.append(1), original(self, events)))
+        analyze(store)
+        assert not rewrites, "an increment rewrote the whole events table"
+        assert not store.unclustered_article_ids()
+        after = dict(store._conn.execute("SELECT id, data FROM events").fetchall())
+        assert set(events_before) <= set(after)
+        assert all(after[i] == events_before[i] for i in events_before)     # the March events as stored
+        translations_after = {(l.a, l.b): l.to_dict() for l in store.reuse_links(kind="translation")}
+        assert {k: v for k, v in translations_after.items() if k[0] not in new} == translations_before
+        assert len(translations_after) > len(translations_before)          # the August events' links added
+        groups = sorted(sorted(json.loads(d)["articles"]) for d in after.values())
+    assert groups == whole
