@@ -118,12 +118,15 @@ def shingle_hashes(tokens: np.ndarray, k: int, seed: int) -> np.ndarray:
     return h
 
 
-def fingerprint(index: int, text: str, *, shingle: int = 5, seed: int = 0x5EED, grams: bool = True) -> Fingerprint:
+def fingerprint(index: int, text: str, *, shingle: int = 5, seed: int = 0x5EED, grams: bool = True,
+                folded: str | None = None) -> Fingerprint:
     """Fingerprint one article text; `index` is its position in the sorted article list.
 
     `grams=False` leaves `hashes`/`positions` empty: alignment uses only the tokens, and a
-    Spark task that aligns articles indexed elsewhere skips the hashing (a fifth of the cost)."""
-    folded = fold(text)
+    Spark task that aligns articles indexed elsewhere skips the hashing (a fifth of the cost).
+    `folded`: `textfold.fold(text)` when already known (the passage index keeps it)."""
+    if folded is None or len(folded) != len(text):
+        folded = fold(text)
     tokens, raw, starts, ends = tokenize(text, folded)
     if grams:
         hashes, first = np.unique(shingle_hashes(tokens, shingle, seed), return_index=True)

@@ -40,8 +40,11 @@ defaults, at every further 1,000 families beyond 8,000).
 """
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import json
+import time
+import zlib
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -85,6 +88,14 @@ def prio_key(article: Article) -> str:
 
 def family_id_of(article_id: str) -> str:
     return family_id(Article(id=article_id, source_path="", title="", text=""))
+
+
+def _pack(text: str) -> bytes:
+    return zlib.compress(text.encode("utf-8"), 1)
+
+
+def _unpack(data: bytes) -> str:
+    return zlib.decompress(data).decode("utf-8")
 
 
 def _signed(values: np.ndarray) -> np.ndarray:
@@ -156,7 +167,8 @@ class PassageIndex:
         outlets = sorted({c for a in ordered if (c := canonical(a.outlet))})
         n_families = int(np.sum(family == np.arange(len(family)))) if len(family) else 0
         with self.store.transaction() as conn:
-            for table in ("reuse_index_articles", "reuse_index_sketch", "reuse_index_grams", "reuse_index_credits"):
+            for table in ("reuse_index_articles", "reuse_index_sketch", "reuse_index_grams", "reuse_index_credits",
+                          "reuse_index_folded"):
                 conn.execute(f"DELETE FROM {table}")
             rows, sketch_rows, credit_rows = [], [], []
             for i, (art, fp) in enumerate(zip(ordered, fps)):
@@ -169,6 +181,8 @@ class PassageIndex:
             conn.executemany("INSERT INTO reuse_index_articles VALUES (?,?,?,?,?,?,?,?)", rows)
             conn.executemany("INSERT OR IGNORE INTO reuse_index_sketch VALUES (?,?)", sketch_rows)
             conn.executemany("INSERT OR IGNORE INTO reuse_index_credits VALUES (?,?)", credit_rows)
+            conn.executemany("INSERT INTO reuse_index_folded VALUES (?,?)",
+                             ((i, _pack(fp.folded)) for i, fp in enumerate(fps)))
             conn.executemany("INSERT INTO reuse_index_grams VALUES (?,?,?,?)",
                              zip(_signed(h).tolist(), f.tolist(), d.tolist(), p.tolist()))
             conn.execute("INSERT OR REPLACE INTO meta VALUES (?,?)",
@@ -218,6 +232,15 @@ class PassageIndex:
                    for r, a in zip(new_rix, new_arts)}
         art_of = dict(zip(new_rix, new_arts))
 
+        clock = [time.perf_counter()]
+        spent: dict[str, float] = {}
+
+        def lap(name: str) -> None:
+            now = time.perf_counter()
+            spent[name] = round(spent.get(name, 0.0) + now - clock[0], 3)
+            clock[0] = now
+
+        lap("read")
         # ---- families: the new articles' decisions, and every stored one they could change
         info: dict[int, dict] = {}
         for r, a in art_of.items():
@@ -355,9 +378,12 @@ class PassageIndex:
                                     | {r for r in new_rix if info[r]["rep"] == k}, key=id_of)
         wide = sorted({m for k in reshaped for m in old_members[k] + new_members[k]} - set(new_rix))
         self._fill(art_of, wide, info)
+        folded = self._folded(wide)
         for m in wide:
-            fps_new[m] = fingerprint(m, art_of[m].text or "", shingle=settings.shingle, seed=settings.seed)
+            fps_new[m] = fingerprint(m, art_of[m].text or "", shingle=settings.shingle, seed=settings.seed,
+                                     folded=folded.get(m))
 
+        lap("families")
         # ---- postings: rows of the n-grams of the new articles and of reshaped families
         known = [fps_new[r].hashes for r in list(new_rix) + wide]
         hashes_new = np.unique(np.concatenate(known)) if known else np.zeros(0, np.uint64)
@@ -460,6 +486,7 @@ class PassageIndex:
         dropped = [info[k]["id"] for k in reshaped if len(old_members[k]) > 1
                    and (info[k]["rep"] != k or len(new_members[k]) < 2)]
 
+        lap("postings")
         # ---- outlets new to the collection: links whose evidence names them
         outlets_old = set(meta["outlets"])
         outlets = outlets_old | {c for a in new_arts if (c := canonical(a.outlet))}
@@ -478,34 +505,45 @@ class PassageIndex:
         self._fill(art_of, involved, info)
         local = sorted(involved, key=id_of)
         pos_of = {r: k for k, r in enumerate(local)}
-        fps = [fingerprint(k, art_of[r].text or "", shingle=settings.shingle, seed=settings.seed)
+        folded = self._folded([r for r in local if r not in fps_new])
+        fps = [dataclasses.replace(fps_new[r], index=k) if r in fps_new else
+               fingerprint(k, art_of[r].text or "", shingle=settings.shingle, seed=settings.seed, folded=folded.get(r))
                for k, r in enumerate(local)]
         shared: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        extra: set[int] = set()
         for a, b in pairs:
             x, y = sorted((a, b), key=id_of)
             fx, fy = fps[pos_of[x]], fps[pos_of[y]]
-            hs, ix, iy = np.intersect1d(fx.hashes, fy.hashes, assume_unique=True, return_indices=True)
-            shared[(x, y)] = (hs, ix, iy)
-            extra.update(h for h in hs.tolist() if h not in rows)
-        rows.update(self._rows_for(np.fromiter(extra, dtype=np.uint64, count=len(extra))))
+            shared[(x, y)] = np.intersect1d(fx.hashes, fy.hashes, assume_unique=True, return_indices=True)
+        every = (np.unique(np.concatenate([v[0] for v in shared.values()])) if shared
+                 else np.zeros(0, dtype=np.uint64))
+        have = np.fromiter(rows.keys(), dtype=np.uint64, count=len(rows))
+        rows.update(self._rows_for(np.setdiff1d(every, have, assume_unique=True)))
+        # per shared n-gram: its frequency in families, and (n-gram, article) codes of its rows
+        width = np.int64(max(info) + 1 if info else 1)
+        hs_list = every.tolist()
+        df_of = np.fromiter((len(rows.get(h, ())) for h in hs_list), dtype=np.int64, count=len(hs_list))
+        codes = np.sort(np.fromiter((k * int(width) + r for k, h in enumerate(hs_list) for r, _ in rows.get(h, {}).values()),
+                                    dtype=np.int64))
+
+        def represents(idx: np.ndarray, r: int) -> np.ndarray:
+            want = idx.astype(np.int64) * width + r
+            at = np.minimum(np.searchsorted(codes, want), max(len(codes) - 1, 0))
+            return (codes[at] == want) if len(codes) else np.zeros(len(idx), dtype=bool)
+
         cand_pairs, cand_a, cand_b, cand_f, offsets = [], [], [], [], [0]
         for (x, y) in sorted(shared, key=lambda k: (pos_of[k[0]], pos_of[k[1]])):
             hs, ix, iy = shared[(x, y)]
             fx, fy = fps[pos_of[x]], fps[pos_of[y]]
             fam_x, fam_y = info[x]["rep"], info[y]["rep"]
-            keep = np.zeros(len(hs), dtype=bool)
-            freq = np.zeros(len(hs), dtype=bool)
-            for k, h in enumerate(hs.tolist()):
-                fams = rows.get(h, {})
-                df = len(fams)
-                if fam_x == fam_y:
-                    ok = df <= cap
-                else:
-                    ok = (2 <= df <= cap and fams.get(fam_x, (None,))[0] == x and fams.get(fam_y, (None,))[0] == y)
-                keep[k], freq[k] = ok, df >= formula_min
-            if fam_x == fam_y and x != fam_x and y != fam_y:
-                keep[:] = False
+            idx = np.searchsorted(every, hs)
+            df = df_of[idx]
+            if fam_x == fam_y:
+                if x != fam_x and y != fam_y:
+                    continue                    # two members of one family: never compared
+                keep = df <= cap
+            else:
+                keep = (df >= 2) & (df <= cap) & represents(idx, x) & represents(idx, y)
+            freq = df >= formula_min
             if keep.sum() < settings.min_anchors:
                 continue
             pa, pb, fr = fx.positions[ix][keep], fy.positions[iy][keep], freq[keep]
@@ -520,7 +558,9 @@ class PassageIndex:
                            pos_a=np.concatenate(cand_a).astype(np.int32) if cand_a else np.zeros(0, np.int32),
                            pos_b=np.concatenate(cand_b).astype(np.int32) if cand_b else np.zeros(0, np.int32),
                            frequent=np.concatenate(cand_f) if cand_f else np.zeros(0, bool))
+        lap("anchors")
         found = dict(align(fps, cands, settings, progress, _align_all)) if len(cands) else {}
+        lap("align")
         links: dict[tuple[str, str], ReuseLink] = {}
         for p, passages in found.items():
             if passages:
@@ -568,8 +608,9 @@ class PassageIndex:
                                      if (l.a, l.b) == key and l.kind in REUSE_KINDS)
             records.extend(build_families([art_of[m] for m in ordered], local_fam, fam_links))
 
+        lap("links")
         # ---- write it all at once
-        grams = [(int(np.array([h], dtype=np.uint64).view(np.int64)[0]), fam, r, pos) for h, fam, r, pos in added]
+        grams = sorted((int(np.array([h], dtype=np.uint64).view(np.int64)[0]), fam, r, pos) for h, fam, r, pos in added)
         with self.store.transaction() as c:
             new_rows, sketch_rows, credit_rows = [], [], []
             digests = self.store.article_digests(new_ids)
@@ -582,22 +623,35 @@ class PassageIndex:
             c.executemany("INSERT INTO reuse_index_articles VALUES (?,?,?,?,?,?,?,?)", new_rows)
             c.executemany("INSERT OR IGNORE INTO reuse_index_sketch VALUES (?,?)", sketch_rows)
             c.executemany("INSERT OR IGNORE INTO reuse_index_credits VALUES (?,?)", credit_rows)
+            c.executemany("INSERT OR REPLACE INTO reuse_index_folded VALUES (?,?)",
+                          [(r, _pack(fps_new[r].folded)) for r in new_rix])
             c.executemany("UPDATE reuse_index_articles SET leader=?, rep=? WHERE rix=?",
                           [(info[m]["leader"], info[m]["rep"], m) for m in sorted(set(stored_leader) | set(old_rep))])
             c.executemany("DELETE FROM reuse_index_grams WHERE hash=? AND fam=?",
-                          [(int(np.array([h], dtype=np.uint64).view(np.int64)[0]), f) for h, f in removed])
+                          sorted((int(np.array([h], dtype=np.uint64).view(np.int64)[0]), f) for h, f in removed))
             c.executemany("INSERT OR REPLACE INTO reuse_index_grams VALUES (?,?,?,?)", grams)
             self.store.update_reuse(c, sorted(pair_ids), [links[k] for k in sorted(links)], records, REUSE_KINDS,
                                     drop_families=[family_id_of(i) for i in dropped])
             c.execute("INSERT OR REPLACE INTO meta VALUES (?,?)",
                       (META_KEY, json.dumps({"key": self.key, "families": n_new, "outlets": sorted(outlets)},
                                             ensure_ascii=False)))
-        self.stats = {"new": len(new_rix), "rechecked_families": rechecked, "crossing_ngrams": crossing,
+        lap("write")
+        self.stats = {"seconds": spent, "new": len(new_rix), "rechecked_families": rechecked, "crossing_ngrams": crossing,
                       "moved_rows": moved, "reshaped_families": len(reshaped), "pairs": len(pairs), "candidates": len(cands),
                       "links_written": len(links), "families_written": len(records)}
         global LAST
         LAST = dict(self.stats)
         return self.stats
+
+    def _folded(self, rixes: list[int]) -> dict[int, str]:
+        """The folded texts kept for these indexed articles (fingerprinting skips `fold`)."""
+        out: dict[int, str] = {}
+        for i in range(0, len(rixes), 500):
+            chunk = rixes[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update((r, _unpack(d)) for r, d in self._conn.execute(
+                f"SELECT rix, data FROM reuse_index_folded WHERE rix IN ({marks})", chunk))
+        return out
 
     def _fill(self, art_of: dict, rixes, info: dict) -> None:
         """Read the stage views of the indexed articles not yet in `art_of`."""
