@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import shutil
 from pathlib import Path
 
 import pytest
@@ -31,10 +33,14 @@ def _inodes(out: Path) -> dict[str, tuple[int, int]]:
 
 
 def _same_as_fresh(store, out: Path, tmp_path: Path) -> None:
+    """`out` equals a write into an empty folder that hashes every stored row (not the log),
+    partitions, single files and the manifest's partitions and digests alike."""
     fresh = tmp_path / "fresh"
-    write_jsonl_outputs(store, fresh)
+    shutil.rmtree(fresh, ignore_errors=True)
+    PartitionedJsonl(store, fresh, use_log=False).write()
     assert _files(out) == _files(fresh)
     manifest = json.loads((out / PARTS / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["tables"] == json.loads((fresh / PARTS / MANIFEST).read_text(encoding="utf-8"))["tables"]
     for table in JSONL_TABLES:
         joined = b"".join((out / e["file"]).read_bytes() for e in manifest["tables"][table])
         assert joined == (out / f"{table}.jsonl").read_bytes()
@@ -73,6 +79,7 @@ def test_increment_rewrites_only_the_days_it_touches(sample_store, tmp_path):
                                                                start=late.published, end=late.published)])
     inc = PartitionedJsonl(sample_store, out)
     inc.write()
+    assert inc.path == "log"                   # read from the store's log of what changed
     # new day everywhere; the quoted article's day (its original_share changed); nothing else
     assert sorted(inc.written) == [("articles", "2026-03-05"), ("articles", "2026-03-06"),
                                    ("events", "2026-03-06"), ("reuse", "2026-03-06")]
@@ -159,3 +166,85 @@ def test_single_files_are_joined_without_python_copies(sample_store, tmp_path, m
     monkeypatch.setattr(os, "copy_file_range", counted)
     write_jsonl_outputs(sample_store, tmp_path / "out")
     assert calls and sum(calls) >= (tmp_path / "out" / "articles.jsonl").stat().st_size
+
+
+def _published(store, article_id: str, published: str) -> None:
+    art = store.get_article(article_id)
+    store.update_articles([Article.from_dict({**art.to_dict(), "published": published})])
+
+
+def test_random_changes_read_from_the_log_equal_hashing_everything(sample_store, tmp_path):
+    """Adds, edits, moves between days and removals in every exported table, in random order:
+    after each, the folder kept by the store's log equals a fresh write that hashes every row."""
+    rng = random.Random(13)
+    out = tmp_path / "out"
+    write_jsonl_outputs(sample_store, out)
+    arts = list(sample_articles().values())
+    paths = []
+    for step in range(24):
+        op = rng.choice(["add", "move", "undate", "link", "unlink", "event", "drop-event", "relink-all",
+                         "retitle", "touch-links"])
+        ids = sample_store.article_ids()
+        if op == "add":
+            text = f"Follow-up number {step}: residents should stay indoors on Thursday night."
+            new = Article(id=content_id(text, f"Follow-up {step}"), source_path=f"synthetic/f{step}.txt",
+                          title=f"Follow-up {step}", text=text, language="en", script="Latn", outlet="Metro Daily",
+                          published=f"2026-03-{rng.randint(1, 9):02d}T10:00:00+00:00")
+            sample_store.add_articles([new])
+        elif op == "move":
+            _published(sample_store, rng.choice(ids), f"2026-03-{rng.randint(1, 9):02d}T08:00:00+08:00")
+        elif op == "undate":
+            _published(sample_store, rng.choice(ids), "--03-04")
+        elif op in ("link", "unlink", "relink-all"):
+            links = sample_store.reuse_links()
+            if op == "link":
+                a, b = sorted(rng.sample(ids, 2))
+                links.append(ReuseLink(a, b, "partial", 0.1, 0.2, direction="unknown",
+                                       passages=[Passage(0, 5, 0, 5, 1.0)]))
+            elif op == "unlink" and links:
+                links.remove(rng.choice(links))
+            sample_store.replace_reuse(links)                  # every row written again
+        elif op == "event":
+            members = rng.sample(ids, rng.randint(1, 3))
+            events = [Event(ev.id, ev.title, [a for a in ev.articles if a not in members]) for ev in sample_store.events()]
+            events = [ev for ev in events if ev.articles] + [Event(f"R{step}", f"event {step}", members)]
+            sample_store.replace_events(events)
+        elif op == "drop-event" and sample_store.events():
+            gone = rng.choice(sample_store.events()).id
+            sample_store.replace_events([ev for ev in sample_store.events() if ev.id != gone])
+        elif op == "retitle" and sample_store.events():              # one row written, the rest kept
+            ev = rng.choice(sample_store.events())
+            sample_store.put_events([Event(**{**ev.to_dict(), "title": f"retitled {step}"})])
+        elif op == "touch-links":                                    # the links of one article replaced
+            a = rng.choice(ids)
+            b = rng.choice([x for x in ids if x != a])
+            sample_store.replace_reuse_touching([a], [ReuseLink(min(a, b), max(a, b), "partial", 0.3, 0.1,
+                                                                passages=[Passage(0, 3, 0, 3, 0.9)])], "partial")
+        inc = PartitionedJsonl(sample_store, out)
+        inc.write()
+        paths.append(inc.path)
+        _same_as_fresh(sample_store, out, tmp_path)
+    assert set(paths) == {"log"}
+
+
+def test_another_folder_or_a_read_only_store_hashes_every_row(sample_store, tmp_path):
+    from storytrace.store import Store
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    first = PartitionedJsonl(sample_store, a)
+    first.write()
+    assert first.path == "digests"
+    sample_store.update_articles(sample_store.articles()[:1])   # logged, same content
+    PartitionedJsonl(sample_store, b).write()                   # now the store's rows follow b
+    again = PartitionedJsonl(sample_store, a)
+    again.write()
+    assert again.path == "digests" and again.written == []     # a is current: nothing rewritten
+    follow = PartitionedJsonl(sample_store, a)
+    follow.write()
+    assert follow.path == "log"
+    with Store(sample_store.path, readonly=True) as ro:
+        shutil.rmtree(b)
+        plain = PartitionedJsonl(ro, b)
+        plain.write()
+        assert plain.path == "digests"
+    _same_as_fresh(sample_store, a, tmp_path)

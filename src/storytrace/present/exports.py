@@ -215,32 +215,92 @@ class _Part:
         return self.hasher.hexdigest()
 
 
+# What changed since the last export, recorded by the store itself: triggers append the key of
+# every row written to the exported tables to `export_log`, and `export_rows` holds each
+# exported row's partition as of the last export (`meta` export:seq = the last log entry it
+# includes). An export that starts where the last one ended reads only the log.
+_SEP = "\x1f"       # between a, b and kind in a link's key (sorts like the tuple)
+_LOGGED = {"articles": "{r}.id", "reuse": "{r}.a || char(31) || {r}.b || char(31) || {r}.kind",
+           "events": "{r}.id", "event_members": "{r}.article", "families": "{r}.id"}
+
+
+def _log_schema() -> list[str]:
+    """The statements that create the log, the row table and one trigger per table and write."""
+    out = ["CREATE TABLE IF NOT EXISTS export_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+           "tbl TEXT NOT NULL, key TEXT NOT NULL)",
+           "CREATE TABLE IF NOT EXISTS export_rows (tbl TEXT NOT NULL, key TEXT NOT NULL, day TEXT NOT NULL, "
+           "PRIMARY KEY (tbl, key)) WITHOUT ROWID",
+           "CREATE INDEX IF NOT EXISTS export_rows_day ON export_rows(tbl, day)"]
+    for table, key in _LOGGED.items():
+        for op, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
+            body = " ".join(f"INSERT INTO export_log(tbl, key) VALUES ('{table}', {key.format(r=r)});" for r in rows)
+            out.append(f"CREATE TRIGGER IF NOT EXISTS export_log_{table}_{op.lower()} AFTER {op} ON {table} "
+                       f"BEGIN {body} END")
+    return out
+
+
+def _link_key(key: str) -> tuple[str, str, str]:
+    a, b, kind = key.split(_SEP)
+    return a, b, kind
+
+
+def _in(conn: sqlite3.Connection, sql: str, keys: list, *, prefix: tuple = ()) -> list[tuple]:
+    """`sql` with one `IN ({marks})` over `keys`, in batches."""
+    out: list[tuple] = []
+    for chunk in _chunks(list(keys)):
+        out += conn.execute(sql.format(marks=",".join("?" * len(chunk))), (*prefix, *chunk)).fetchall()
+    return out
+
+
 class PartitionedJsonl:
-    """Plans (digests per day partition from the stored rows' raw bytes) and writes the
-    partitions that changed, then the single files of the tables that changed.
+    """Writes the JSONL partitions that changed, then the single files of the tables that
+    changed. What changed comes from the store's export log when this folder was the last one
+    written from this store (`path == "log"`); otherwise from a digest of every stored row's
+    raw bytes, compared with the manifest's (`path == "digests"`).
 
     `written` lists (table, day) of the partitions rewritten by the last `write()`."""
 
-    def __init__(self, store: Store, out_dir: str | Path):
+    def __init__(self, store: Store, out_dir: str | Path, *, use_log: bool = True):
         self.store = store
         self.out = Path(out_dir)
+        self.use_log = use_log
         self.written: list[tuple[str, str]] = []
+        self.path = ""
 
-    # planning: one pass over raw rows, nothing parsed
+    # -- the log ------------------------------------------------------------------------
+    def _ensure_log(self) -> bool:
+        """Create the log, its triggers and the row table (once per store); False when the
+        store cannot be written (then every export hashes every row)."""
+        if not self.use_log or self.store.readonly:
+            return False
+        try:
+            with self.store.transaction() as conn:
+                for stmt in _log_schema():
+                    conn.execute(stmt)
+                if conn.execute("SELECT value FROM meta WHERE key='export:id'").fetchone() is None:
+                    conn.execute("INSERT INTO meta VALUES ('export:id', ?)", (os.urandom(8).hex(),))
+        except sqlite3.Error:
+            return False
+        return True
+
+    @staticmethod
+    def _meta(conn: sqlite3.Connection, key: str) -> str | None:
+        row = conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    # -- the digest plan: one pass over raw rows, nothing parsed --------------------------
     def _plan(self, conn: sqlite3.Connection) -> dict[str, dict[str, _Part]]:
         """Per table, day -> the row keys of that day (in export order) and their digest.
 
         An article's record depends on its stored row, its event and the links that touch it
         (`original_share`), so a link's digest also goes into the digest of its articles' days."""
         day: dict[str, str] = {}
-        event_of: dict[str, str | None] = {}
         event_day: dict[str, str] = {}
         articles: dict[str, _Part] = {}
         for aid, published, data, event in conn.execute(
                 "SELECT a.id, a.published, CAST(a.data AS BLOB), m.event FROM articles a "
                 "LEFT JOIN event_members m ON m.article = a.id ORDER BY a.id"):
             key = day[aid] = day_key(published)
-            event_of[aid] = event
             if event is not None and key != UNDATED and key < event_day.get(event, "~"):
                 event_day[event] = key          # an event's day: its earliest dated member's
             part = articles.get(key) or articles.setdefault(key, _Part())
@@ -251,16 +311,14 @@ class PartitionedJsonl:
         for a, b, kind, data in conn.execute(
                 "SELECT a, b, kind, CAST(data AS BLOB) FROM reuse ORDER BY a, b, kind"):
             row = f"{a}\t{b}\t{kind}\t".encode() + _h(data)
-            da, db = day.get(a, UNDATED), day.get(b, UNDATED)
-            key = db if da == UNDATED else da if db == UNDATED else max(da, db)
+            key = _link_day(day.get(a), day.get(b))
             part = reuse.get(key) or reuse.setdefault(key, _Part())
             part.keys.append((a, b, kind))
             part.hasher.update(row)
-            for k in {da, db}:
+            for k in {day[x] for x in (a, b) if x in day}:
                 (touching.get(k) or touching.setdefault(k, _Part())).hasher.update(row)
         for key, part in touching.items():
-            if key in articles:
-                articles[key].hasher.update(b"links\t" + part.hasher.digest())
+            articles[key].hasher.update(b"links\t" + part.hasher.digest())
         events: dict[str, _Part] = {}
         for eid, data in conn.execute("SELECT id, CAST(data AS BLOB) FROM events ORDER BY id"):
             key = event_day.get(eid, UNDATED)
@@ -275,11 +333,103 @@ class PartitionedJsonl:
                 part = families.get(key) or families.setdefault(key, _Part())
                 part.keys.append(fid)
                 part.hasher.update(fid.encode() + b"\t" + _h(data))
-        self._event_of = event_of
         return {"articles": articles, "events": events, "reuse": reuse, "families": families}
 
-    # reading the records of one partition
-    def _records(self, conn: sqlite3.Connection, table: str, keys: list) -> list[dict[str, Any]]:
+    # -- one partition from its keys (the same digest as the plan's) ---------------------
+    def _part(self, conn: sqlite3.Connection, table: str, keys: list) -> tuple[str, Any]:
+        """(digest, event_of) of the partition holding `keys` (sorted in export order)."""
+        part = _Part()
+        if table == "articles":
+            rows = {aid: (event, data) for aid, data, event in _in(
+                conn, "SELECT a.id, CAST(a.data AS BLOB), m.event FROM articles a LEFT JOIN event_members m "
+                      "ON m.article = a.id WHERE a.id IN ({marks})", keys)}
+            for aid in keys:
+                event, data = rows[aid]
+                part.hasher.update(f"{aid}\t{event}\t".encode() + _h(data))
+            links = {}
+            for end in ("a", "b"):
+                for a, b, kind, data in _in(conn, f"SELECT a, b, kind, CAST(data AS BLOB) FROM reuse "
+                                                  f"WHERE {end} IN ({{marks}})", keys):
+                    links[(a, b, kind)] = data
+            if links:
+                touching = _Part()
+                for k in sorted(links):
+                    touching.hasher.update("\t".join(k).encode() + b"\t" + _h(links[k]))
+                part.hasher.update(b"links\t" + touching.hasher.digest())
+            return part.digest(), {aid: rows[aid][0] for aid in keys}
+        for key in keys:
+            if table == "reuse":
+                data = conn.execute("SELECT CAST(data AS BLOB) FROM reuse WHERE a=? AND b=? AND kind=?", key).fetchone()[0]
+                part.hasher.update("\t".join(key).encode() + b"\t" + _h(data))
+            else:
+                data = conn.execute(f"SELECT CAST(data AS BLOB) FROM {table} WHERE id=?", (key,)).fetchone()[0]
+                part.hasher.update(key.encode() + b"\t" + _h(data))
+        return part.digest(), None
+
+    def _changes(self, conn: sqlite3.Connection, since: int, upto: int
+                 ) -> tuple[dict[str, dict[str, list]], dict[str, dict[str, str | None]]]:
+        """From the log: (table -> day -> keys now, for the days to write again; table -> key ->
+        its day now, None when gone, for every row whose day may have changed)."""
+        logged: dict[str, set[str]] = {t: set() for t in JSONL_TABLES}
+        for tbl, key in conn.execute("SELECT tbl, key FROM export_log WHERE seq > ? AND seq <= ?", (since, upto)):
+            logged["articles" if tbl == "event_members" else tbl].add(key)
+
+        def old_days(table: str, keys) -> dict[str, str]:
+            return dict(_in(conn, "SELECT key, day FROM export_rows WHERE tbl=? AND key IN ({marks})",
+                            list(keys), prefix=(table,)))
+
+        old = {"articles": old_days("articles", logged["articles"])}
+        now_art = {a: None for a in logged["articles"]}
+        now_art.update((aid, day_key(pub)) for aid, pub in _in(
+            conn, "SELECT id, published FROM articles WHERE id IN ({marks})", list(logged["articles"])))
+        moved = [a for a in logged["articles"] if old["articles"].get(a) != now_art[a]]
+        for end in ("a", "b"):                        # rows placed by a moved article's day
+            logged["reuse"].update(_SEP.join(r) for r in _in(
+                conn, f"SELECT a, b, kind FROM reuse WHERE {end} IN ({{marks}})", moved))
+        logged["events"].update(r[0] for r in _in(conn, "SELECT event FROM event_members WHERE article IN ({marks})", moved))
+        logged["families"].update(r[0] for r in _in(conn, "SELECT family FROM family_members WHERE article IN ({marks})", moved))
+        links = [_link_key(k) for k in logged["reuse"]]
+        member_rows = _in(conn, "SELECT event, article FROM event_members WHERE event IN ({marks})", list(logged["events"]))
+        reps = dict(_in(conn, "SELECT id, representative FROM families WHERE id IN ({marks})", list(logged["families"])))
+        needed = {x for l in links for x in l[:2]} | {a for _, a in member_rows} | set(reps.values())
+        art_day = old_days("articles", needed - now_art.keys())
+        art_day.update((a, d) for a, d in now_art.items() if d is not None)
+
+        now: dict[str, dict[str, str | None]] = {"articles": now_art}
+        existing = {(a, b, kind) for a, b, kind in _in(
+            conn, "SELECT a, b, kind FROM reuse WHERE a IN ({marks})", sorted({l[0] for l in links}))}
+        now["reuse"] = {_SEP.join(l): (_link_day(art_day.get(l[0]), art_day.get(l[1])) if l in existing else None)
+                        for l in links}
+        stored_events = {r[0] for r in _in(conn, "SELECT id FROM events WHERE id IN ({marks})", list(logged["events"]))}
+        first: dict[str, str] = {}
+        for event, article in member_rows:
+            d = art_day.get(article)
+            if d is not None and d != UNDATED and d < first.get(event, "~"):
+                first[event] = d
+        now["events"] = {e: (first.get(e, UNDATED) if e in stored_events else None) for e in logged["events"]}
+        now["families"] = {f: (art_day.get(reps[f], UNDATED) if f in reps else None) for f in logged["families"]}
+
+        dirty: dict[str, set[str]] = {t: set() for t in JSONL_TABLES}
+        for table in ("reuse", "events", "families"):
+            old[table] = old_days(table, now[table])
+            for key, day in now[table].items():
+                dirty[table] |= {d for d in (old[table].get(key), day) if d is not None}
+        dirty["articles"] |= {d for a, day in now_art.items() for d in (old["articles"].get(a), day) if d is not None}
+        for l in links:                              # a link sets its articles' original_share
+            dirty["articles"] |= {art_day[x] for x in l[:2] if x in art_day}
+
+        parts: dict[str, dict[str, list]] = {}
+        for table, days in dirty.items():
+            parts[table] = {}
+            for day in days:
+                keys = {k for (k,) in conn.execute("SELECT key FROM export_rows WHERE tbl=? AND day=?", (table, day))}
+                keys = {k for k in keys if k not in now[table]} | {k for k, d in now[table].items() if d == day}
+                parts[table][day] = sorted(_link_key(k) for k in keys) if table == "reuse" else sorted(keys)
+        return parts, now
+
+    # -- reading the records of one partition ----------------------------------------
+    def _records(self, conn: sqlite3.Connection, table: str, keys: list,
+                 event_of: dict[str, str | None]) -> list[dict[str, Any]]:
         if table == "reuse":
             got = {}
             for a, b, kind in keys:
@@ -288,29 +438,22 @@ class PartitionedJsonl:
             return [got[k] for k in keys]
         if table in ("events", "families"):
             cls = Event if table == "events" else Family
-            got = {}
-            for chunk in _chunks(keys):
-                marks = ",".join("?" * len(chunk))
-                for kid, data in conn.execute(f"SELECT id, data FROM {table} WHERE id IN ({marks})", chunk):
-                    got[kid] = cls.from_dict(json.loads(data)).to_dict()
+            got = {kid: cls.from_dict(json.loads(data)).to_dict()
+                   for kid, data in _in(conn, f"SELECT id, data FROM {table} WHERE id IN ({{marks}})", keys)}
             return [got[k] for k in keys]
-        arts: dict[str, Article] = {}
+        arts = {aid: Article.from_dict(json.loads(data))
+                for aid, data in _in(conn, "SELECT id, data FROM articles WHERE id IN ({marks})", keys)}
         link_data: dict[tuple[str, str, str], str] = {}
-        for chunk in _chunks(keys):
-            marks = ",".join("?" * len(chunk))
-            for aid, data in conn.execute(f"SELECT id, data FROM articles WHERE id IN ({marks})", chunk):
-                arts[aid] = Article.from_dict(json.loads(data))
-            for end in ("a", "b"):
-                for a, b, kind, data in conn.execute(
-                        f"SELECT a, b, kind, data FROM reuse WHERE {end} IN ({marks})", chunk):
-                    link_data[(a, b, kind)] = data
+        for end in ("a", "b"):
+            for a, b, kind, data in _in(conn, f"SELECT a, b, kind, data FROM reuse WHERE {end} IN ({{marks}})", keys):
+                link_data[(a, b, kind)] = data
         ordered = [arts[k] for k in keys]
         links = [ReuseLink.from_dict(json.loads(link_data[k])) for k in sorted(link_data)]
         shares = original_shares(ordered, links)
         out = []
         for art in ordered:
             row = art.to_dict()
-            row["event"] = self._event_of.get(art.id)
+            row["event"] = event_of.get(art.id)
             if art.id in shares:
                 row["original_share"] = round(float(shares[art.id]), 4)
             out.append(row)
@@ -326,47 +469,123 @@ class PartitionedJsonl:
 
     def write(self) -> list[Path]:
         self.out.mkdir(parents=True, exist_ok=True)
-        before = self._manifest().get("tables", {})
+        manifest = self._manifest()
+        before = manifest.get("tables", {}) if isinstance(manifest.get("tables"), dict) else {}
+        logging = self._ensure_log()
         tables: dict[str, list[dict[str, Any]]] = {}
         paths = []
         self.written = []
         with _read_snapshot(self.store) as conn:
-            plan = self._plan(conn)
+            upto = base = store_id = None
+            if logging:
+                # the last entry ever logged (AUTOINCREMENT: also when the log was emptied since)
+                upto = conn.execute("SELECT MAX(COALESCE((SELECT MAX(seq) FROM export_log), 0), COALESCE("
+                                    "(SELECT seq FROM sqlite_sequence WHERE name='export_log'), 0))").fetchone()[0]
+                store_id = self._meta(conn, "export:id")
+                seq = self._meta(conn, "export:seq")
+                if (seq is not None and manifest.get("store") == store_id and manifest.get("log_seq") == int(seq)
+                        and all(isinstance(before.get(t), list) for t in JSONL_TABLES)):
+                    base = int(seq)
+            if base is not None:
+                self.path = "log"
+                parts, moved = self._changes(conn, base, upto)
+            else:
+                self.path = "digests"
+                plan = self._plan(conn)
+                parts = {t: {day: part.keys for day, part in plan[t].items()} for t in JSONL_TABLES}
+                moved = None
             for table in JSONL_TABLES:
                 folder = self.out / PARTS / table
                 folder.mkdir(parents=True, exist_ok=True)
                 old = {e["key"]: e for e in before.get(table, []) if isinstance(e, dict) and "key" in e}
-                entries, changed = [], False
-                for key in sorted(plan[table], key=_key_order):
-                    part = plan[table][key]
+                entries = dict(old) if base is not None else {}
+                for key, entry in old.items() if base is not None else ():
+                    path = self.out / PARTS / table / f"{key}.jsonl"
+                    if key not in parts[table] and not (path.is_file() and path.stat().st_size == entry.get("bytes")):
+                        keys = sorted(k for (k,) in conn.execute(
+                            "SELECT key FROM export_rows WHERE tbl=? AND day=?", (table, key)))
+                        parts[table][key] = [_link_key(k) for k in keys] if table == "reuse" else keys
+                        entry["digest"] = None          # lost or edited by hand: write it again
+                changed = False
+                for key, keys in parts[table].items():
                     path = folder / f"{key}.jsonl"
-                    entry = {"key": key, "file": f"{PARTS}/{table}/{key}.jsonl", "rows": len(part.keys),
-                             "digest": part.digest()}
+                    if not keys:
+                        entries.pop(key, None)
+                        changed |= path.exists()
+                        path.unlink(missing_ok=True)
+                        continue
+                    if base is None:
+                        digest, event_of = plan[table][key].digest(), None
+                    else:
+                        digest, event_of = self._part(conn, table, keys)
+                    entry = {"key": key, "file": f"{PARTS}/{table}/{key}.jsonl", "rows": len(keys), "digest": digest}
                     prev = old.get(key)
-                    if (prev and prev.get("digest") == entry["digest"] and path.is_file()
+                    if (prev and prev.get("digest") == digest and path.is_file()
                             and path.stat().st_size == prev.get("bytes")):
                         entry["bytes"] = prev["bytes"]
                     else:
-                        _write_jsonl(path, self._records(conn, table, part.keys))
+                        if event_of is None and table == "articles":
+                            event_of = dict(_in(conn, "SELECT article, event FROM event_members "
+                                                      "WHERE article IN ({marks})", keys))
+                        _write_jsonl(path, self._records(conn, table, keys, event_of or {}))
                         entry["bytes"] = path.stat().st_size
                         self.written.append((table, key))
                         changed = True
-                    entries.append(entry)
-                live = {e["key"] for e in entries}
-                for stale in folder.glob("*.jsonl"):
-                    if stale.stem not in live:
-                        stale.unlink()
-                        changed = True
-                tables[table] = entries
+                    entries[key] = entry
+                ordered = [entries[k] for k in sorted(entries, key=_key_order)]
+                if base is None:
+                    live = {e["key"] for e in ordered}
+                    for stale in folder.glob("*.jsonl"):
+                        if stale.stem not in live:
+                            stale.unlink()
+                            changed = True
+                tables[table] = ordered
                 single = self.out / f"{table}.jsonl"
-                total = sum(e["bytes"] for e in entries)
+                total = sum(e["bytes"] for e in ordered)
                 if changed or not single.is_file() or single.stat().st_size != total:
-                    _join(single, [self.out / e["file"] for e in entries])
+                    _join(single, [self.out / e["file"] for e in ordered])
                 paths.append(single)
         manifest = {"layout": "day", "version": LAYOUT_VERSION, "tables": tables}
+        if logging:
+            manifest.update(store=store_id, log_seq=upto)
         _atomic_writer(self.out / PARTS / MANIFEST, lambda tmp: tmp.write_text(
             json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"))
+        if logging:
+            self._record(base, upto, parts if moved is None else None, moved)
         return paths
+
+    def _record(self, base: int | None, upto: int, full: dict[str, dict[str, list]] | None,
+                moved: dict[str, dict[str, str | None]] | None) -> None:
+        """Bring `export_rows` to the state this export wrote (log entries up to `upto`), unless
+        another export moved it meanwhile; drop the log entries it covers."""
+        try:
+            with self.store.transaction() as conn:
+                seq = self._meta(conn, "export:seq")
+                if (base is not None and seq != str(base)) or (seq is not None and int(seq) > upto):
+                    # another export moved the rows meanwhile: the next export hashes every row
+                    conn.execute("DELETE FROM meta WHERE key='export:seq'")
+                    return
+                if full is not None:
+                    conn.execute("DELETE FROM export_rows")
+                    conn.executemany("INSERT INTO export_rows VALUES (?,?,?)", (
+                        (t, _SEP.join(k) if t == "reuse" else k, day)
+                        for t in JSONL_TABLES for day, keys in full[t].items() for k in keys))
+                else:
+                    for t, rows in moved.items():
+                        conn.executemany("DELETE FROM export_rows WHERE tbl=? AND key=?",
+                                         ((t, k) for k, d in rows.items() if d is None))
+                        conn.executemany("INSERT OR REPLACE INTO export_rows VALUES (?,?,?)",
+                                         ((t, k, d) for k, d in rows.items() if d is not None))
+                conn.execute("DELETE FROM export_log WHERE seq <= ?", (upto,))
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('export:seq', ?)", (str(upto),))
+        except sqlite3.Error:
+            pass
+
+
+def _link_day(da: str | None, db: str | None) -> str:
+    """A link's day: the later of its two articles' days (an undated or missing one left out)."""
+    dated = [d for d in (da, db) if d is not None and d != UNDATED]
+    return max(dated) if dated else UNDATED
 
 
 def _join(path: Path, parts: list[Path]) -> Path:
