@@ -248,3 +248,24 @@ def test_another_folder_or_a_read_only_store_hashes_every_row(sample_store, tmp_
         plain.write()
         assert plain.path == "digests"
     _same_as_fresh(sample_store, a, tmp_path)
+
+
+def test_the_log_stops_at_its_limit_and_the_next_export_hashes_every_row(sample_store, tmp_path, monkeypatch):
+    from storytrace.present import exports
+
+    out = tmp_path / "out"
+    write_jsonl_outputs(sample_store, out)
+    sample_store._conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) - ? WHERE key='export:seq'",
+                               (exports.LOG_LIMIT - 2,))           # as if LIMIT - 2 entries were logged
+    arts = sample_store.articles()
+    sample_store.update_articles(arts[:1])                          # 2 entries: the log is full
+    logged = sample_store._conn.execute("SELECT COUNT(*) FROM export_log").fetchone()[0]
+    sample_store.update_articles(arts[1:3])                         # not logged any more
+    assert sample_store._conn.execute("SELECT COUNT(*) FROM export_log").fetchone()[0] == logged == 2
+    inc = PartitionedJsonl(sample_store, out)
+    inc.write()
+    assert inc.path == "digests"
+    again = PartitionedJsonl(sample_store, out)
+    again.write()
+    assert again.path == "log"                                      # logging again from here
+    _same_as_fresh(sample_store, out, tmp_path)

@@ -235,8 +235,15 @@ def _log_schema() -> list[str]:
         for op, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
             body = " ".join(f"INSERT INTO export_log(tbl, key) VALUES ('{table}', {key.format(r=r)});" for r in rows)
             out.append(f"CREATE TRIGGER IF NOT EXISTS export_log_{table}_{op.lower()} AFTER {op} ON {table} "
-                       f"BEGIN {body} END")
+                       f"WHEN {_LOGGING} BEGIN {body} END")
     return out
+
+
+# The log grows only while an export follows it, and by at most LOG_LIMIT entries between two
+# exports (a store analysed again and again without --out): past that an export hashes every row.
+LOG_LIMIT = 1_000_000
+_LOGGING = ("COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'export_log'), 0) - "
+            f"CAST((SELECT value FROM meta WHERE key = 'export:seq') AS INTEGER) < {LOG_LIMIT}")
 
 
 def _link_key(key: str) -> tuple[str, str, str]:
@@ -484,7 +491,7 @@ class PartitionedJsonl:
                 store_id = self._meta(conn, "export:id")
                 seq = self._meta(conn, "export:seq")
                 if (seq is not None and manifest.get("store") == store_id and manifest.get("log_seq") == int(seq)
-                        and all(isinstance(before.get(t), list) for t in JSONL_TABLES)):
+                        and upto - int(seq) < LOG_LIMIT and all(isinstance(before.get(t), list) for t in JSONL_TABLES)):
                     base = int(seq)
             if base is not None:
                 self.path = "log"
