@@ -117,9 +117,10 @@ CREATE TABLE IF NOT EXISTS bp_articles (id TEXT PRIMARY KEY, outlet TEXT NOT NUL
 CREATE TABLE IF NOT EXISTS bp_texts (
     outlet TEXT NOT NULL, text_key BLOB NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (outlet, text_key));
 CREATE TABLE IF NOT EXISTS bp_totals (outlet TEXT PRIMARY KEY, total INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS bp_lines (outlet TEXT NOT NULL, line TEXT NOT NULL, n INTEGER NOT NULL,
-                                     PRIMARY KEY (outlet, line));
-CREATE INDEX IF NOT EXISTS bp_lines_n ON bp_lines(outlet, n);
+DROP TABLE IF EXISTS bp_lines;
+CREATE TABLE IF NOT EXISTS bp_line_counts (key INTEGER PRIMARY KEY, outlet TEXT NOT NULL, line TEXT NOT NULL,
+                                           n INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS bp_line_counts_n ON bp_line_counts(outlet, n);
 CREATE TABLE IF NOT EXISTS bp_paras (key INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS leases (
     name TEXT PRIMARY KEY,

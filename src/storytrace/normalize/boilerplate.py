@@ -195,16 +195,19 @@ def visible_text(article) -> str:
 #   bp_articles  article id -> (outlet, text key) it is counted under;
 #   bp_texts     (outlet, text key) -> how many stored articles have it (a text counts once);
 #   bp_totals    outlet -> distinct texts;
-#   bp_lines     (outlet, line) -> distinct texts with that line among their edge paragraphs;
+#   bp_line_counts (key of outlet + line) -> outlet, line, distinct texts with that line among
+#                their edge paragraphs;
 #   bp_paras     (key of outlet + paragraph, article id) for every short paragraph of every
 #                article: which articles a line that starts or stops recurring touches.
-# An outlet's recurring lines are those of bp_lines with n >= needed_articles(total): the
+# Keys are 64-bit hashes of outlet + line: two lines sharing one (odds about N^2 / 2^65 for
+# N distinct lines: 3e-8 for a million) would share a count.
+# An outlet's recurring lines are those of bp_line_counts with n >= needed_articles(total): the
 # set `recurring_lines` gives over the whole store. Only articles whose outlet's set changed
 # by a line they hold, and the articles added or changed themselves, get their spans
 # recomputed; only those whose spans differ are rewritten.
 BOILERPLATE_STAGE = "boilerplate"
 EDGE, MAX_LINE = 3, 200
-STATS_VERSION = f"1:{MIN_RECURRING}:0.01:{EDGE}:{MAX_LINE}"
+STATS_VERSION = f"2:{MIN_RECURRING}:0.01:{EDGE}:{MAX_LINE}"
 _PARAGRAPH = re.compile(r"(?:(?!\n\n).)+", re.DOTALL)
 
 
@@ -245,7 +248,7 @@ class _Stats:
         if row is None:
             return set()
         needed = needed_articles(row[0], min_articles=MIN_RECURRING)
-        return {r[0] for r in self.conn.execute("SELECT line FROM bp_lines WHERE outlet=? AND n>=?",
+        return {r[0] for r in self.conn.execute("SELECT line FROM bp_line_counts WHERE outlet=? AND n>=?",
                                                 (outlet, needed))}
 
     def _touch(self, outlet: str) -> None:
@@ -265,11 +268,12 @@ class _Stats:
         if (step > 0 and n == 1) or (step < 0 and n == 0):     # a distinct text came or went
             conn.execute("INSERT INTO bp_totals VALUES (?, ?) ON CONFLICT(outlet) DO UPDATE SET total=total+?",
                          (outlet, step, step))
-            lines = [(outlet, line, step, step) for line in edge_lines(text, edge=EDGE, max_length=MAX_LINE)]
-            conn.executemany("INSERT INTO bp_lines VALUES (?,?,?) ON CONFLICT(outlet, line) DO UPDATE SET n=n+?",
+            lines = [(_para_key(outlet, line), outlet, line, step, step)
+                     for line in edge_lines(text, edge=EDGE, max_length=MAX_LINE)]
+            conn.executemany("INSERT INTO bp_line_counts VALUES (?,?,?,?) ON CONFLICT(key) DO UPDATE SET n=n+?",
                              lines)
             if step < 0:
-                conn.execute("DELETE FROM bp_lines WHERE outlet=? AND n<=0", (outlet,))
+                conn.execute("DELETE FROM bp_line_counts WHERE outlet=? AND n<=0", (outlet,))
                 conn.execute("DELETE FROM bp_totals WHERE outlet=? AND total<=0", (outlet,))
         paras = [(_para_key(outlet, p), article_id) for p in short_paragraphs(text)]
         if step > 0:
@@ -296,7 +300,7 @@ def refresh_hidden_spans(store, *, batch: int = 500) -> int:
     with store.transaction() as conn:
         row = conn.execute("SELECT fingerprint FROM stages WHERE name=?", (BOILERPLATE_STAGE,)).fetchone()
         if row is None or row[0] != STATS_VERSION:
-            for table in ("bp_articles", "bp_texts", "bp_totals", "bp_lines", "bp_paras"):
+            for table in ("bp_articles", "bp_texts", "bp_totals", "bp_line_counts", "bp_paras"):
                 conn.execute(f"DELETE FROM {table}")
             conn.execute("DELETE FROM stage_marks WHERE name=?", (BOILERPLATE_STAGE,))
         mark = conn.execute("SELECT rev FROM stage_marks WHERE name=?", (BOILERPLATE_STAGE,)).fetchone()
