@@ -137,6 +137,12 @@ def environment() -> Environment:
     return env
 
 
+@lru_cache(maxsize=1)
+def _report_environment() -> Environment:
+    """The report's own environment, compiled once per process (`watch` writes many reports)."""
+    return environment()
+
+
 # Side-by-side views pre-rendered as HTML (readable without JavaScript) up to this many
 # characters of article text; beyond it the script renders them from compact segments, which
 # keeps a week of news under the 25 MB target.
@@ -292,7 +298,7 @@ def render_data(data: ReportData, omitted: int = 0, cache: "FragmentCache | None
     With a `cache`, each event page, pair page and pair payload whose inputs are unchanged
     since the last report is taken from it instead of being built and rendered again."""
     cache = cache if cache is not None else FragmentCache(None)
-    env = environment()
+    env = _report_environment()
     nonce = secrets.token_urlsafe(18)
     triples = related_links(data)
     prerendered_ids = _prerender_ids([(a, b) for a, b, _ in triples])
@@ -422,8 +428,11 @@ class FragmentCache:
         try:
             self._conn = self._open()
         except sqlite3.DatabaseError:
-            self.path.unlink(missing_ok=True)
-            self._conn = self._open()
+            try:                                  # not a cache we can read: start a new one
+                self.path.unlink(missing_ok=True)
+                self._conn = self._open()
+            except (OSError, sqlite3.Error):      # cannot keep one here: draw everything
+                self._conn = None
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None)
@@ -451,7 +460,10 @@ class FragmentCache:
         if self._conn is None:
             return
         conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error:                      # another report is saving its pieces: keep theirs
+            return
         try:
             conn.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
             conn.execute("DELETE FROM live")
@@ -460,6 +472,8 @@ class FragmentCache:
             conn.executemany("INSERT OR REPLACE INTO piece VALUES (?,?)",
                              ((k, v) for k, v in self._kept.items() if k not in self._had))
             conn.execute("COMMIT")
+        except sqlite3.Error:                      # a full disk, say: the report itself is written
+            conn.execute("ROLLBACK")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
