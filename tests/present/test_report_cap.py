@@ -144,3 +144,11 @@ def test_an_unreadable_cache_is_replaced(sample_store, tmp_path):
     report.render_data(*report.report_data(sample_store), cache=again)
     again.close()
     assert again.misses == 0 and again.hits > 0
+
+
+def test_a_cache_that_cannot_be_kept_does_not_stop_the_report(sample_store, tmp_path):
+    path = tmp_path / "report.html"
+    report.cache_path(path).mkdir()              # in the way: not a file SQLite can open
+    html = report.write_report(sample_store, path).read_text(encoding="utf-8")
+    assert _stable(html) == _stable(report.render_report(sample_store))
+    assert report.cache_path(path).is_dir()
