@@ -237,3 +237,26 @@ def test_increment_writes_only_the_events_new_articles_join(tmp_path, monkeypatc
         assert len(translations_after) > len(translations_before)          # the August events' links added
         groups = sorted(sorted(json.loads(d)["articles"]) for d in after.values())
     assert groups == whole
+
+
+def test_reuse_increment_goes_through_the_passage_index(tmp_path):
+    """The second analysis extends reuse from the passage index (reuse/index.py): it reads the
+    new articles and what they reach, and does not fall back to a run over every article."""
+    from storytrace.reuse import index as index_module
+
+    units = sorted(u for u in expand_inputs([str(EXAMPLES)]) if isinstance(u, str))
+    with Store(tmp_path / "s.db") as store:
+        ingest(units[: len(units) // 2], store, workers=1)
+        analyze(store)
+        assert "declined" in index_module.LAST          # the first run has no index yet
+        before = store.count_articles()
+        ingest(units[len(units) // 2:], store, workers=1)
+        analyze(store)
+        stats = index_module.LAST
+        assert "declined" not in stats, stats
+        assert stats["new"] == store.count_articles() - before
+        store._conn.execute("DELETE FROM reuse_index_grams")
+        analyze(store, force=True)                      # --force: from scratch, index filed anew
+        indexed = store._conn.execute("SELECT count(*) FROM reuse_index_articles").fetchone()[0]
+        grams = store._conn.execute("SELECT count(*) FROM reuse_index_grams").fetchone()[0]
+        assert indexed == store.count_articles() and grams > 0

@@ -113,19 +113,24 @@ def test_ngram_crossing_the_formula_threshold_through_an_increment(tmp_path):
         assert stored(store) == from_scratch(tmp_path, stories, settings)
 
 
-def test_threshold_moving_is_a_run_from_scratch(tmp_path):
-    """The bound: when the family count moves the formula threshold, every anchor's flag may
-    change, so the increment declines and the full run gives the answer."""
+def test_threshold_moving_through_an_increment(tmp_path):
+    """The family count moves the formula threshold (here 0.5 x families, so every family
+    added moves it): the increment finds the n-grams whose status the move changes through
+    the frequencies it keeps (`reuse_index_common`) and re-checks only their pairs."""
     settings = ReuseSettings(workers=1, formula_min_docs=2, formula_share=0.5)
     stories = [article(f"story{i}", make_text(400 + i, paragraphs=2, sentences=3) + "\n" + STOCK)
-               for i in range(5)]
+               for i in range(4)]
+    loners = [article(f"loner{i}", make_text(450 + i, paragraphs=2, sentences=3)) for i in range(8)]
     with Store(tmp_path / "grown.db") as store:
-        store.add_articles(stories[:4])
-        reuse_step(store, settings)
-        store.add_articles(stories[4:])
+        store.add_articles(stories)
+        reuse_step(store, settings)                 # 4 families: threshold max(2, 0.5 x 4) = 2
+        assert {l.kind for l in store.reuse_links()} == {"formula"}
+        store.add_articles(loners)                  # 12 families: threshold 6 > the sentence's 4
         stats = reuse_step(store, settings)
-        assert "formula threshold" in stats["declined"]
-        assert stored(store) == from_scratch(tmp_path, stories, settings)
+        assert "declined" not in stats and stats["crossing_ngrams"] > 0
+        links = store.reuse_links()
+        assert len(links) == 6 and {l.kind for l in links} == {"partial"}
+        assert stored(store) == from_scratch(tmp_path, stories + loners, settings)
 
 
 def test_changed_article_is_a_run_from_scratch(tmp_path):

@@ -205,6 +205,7 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
 
             index = PassageIndex(store, reuse_settings, code_version("reuse"))
             if force or index.update(AlignmentMemo(store, prune=False), progress=progress) is None:
+                index.drop()                # a run killed before the index is filed leaves none
                 links = reuse_step(views.articles)
                 store.replace_reuse(links, kinds=REUSE_KINDS)
                 index.rebuild(views.articles, getattr(links, "index_parts", None))

@@ -74,6 +74,10 @@ from .settings import ReuseSettings
 INDEX_FORMAT = "1"
 META_KEY = "reuse_index"
 REUSE_KINDS = ("duplicate", "reprint", "partial", "formula")
+# Stored pairs an increment re-checks at most because n-grams crossed the anchor cap (each
+# such n-gram makes every pair of its up to cap families a pair to re-check); beyond, a
+# full run is cheaper.
+MAX_RECHECK = 200_000
 _FAR = datetime.max.replace(tzinfo=timezone.utc)
 LAST: dict = {}         # what the last `update` in this process did (stats, or why it declined)
 
@@ -168,7 +172,7 @@ class PassageIndex:
         n_families = int(np.sum(family == np.arange(len(family)))) if len(family) else 0
         with self.store.transaction() as conn:
             for table in ("reuse_index_articles", "reuse_index_sketch", "reuse_index_grams", "reuse_index_credits",
-                          "reuse_index_folded"):
+                          "reuse_index_folded", "reuse_index_common"):
                 conn.execute(f"DELETE FROM {table}")
             rows, sketch_rows, credit_rows = [], [], []
             for i, (art, fp) in enumerate(zip(ordered, fps)):
@@ -185,6 +189,10 @@ class PassageIndex:
                              ((i, _pack(fp.folded)) for i, fp in enumerate(fps)))
             conn.executemany("INSERT INTO reuse_index_grams VALUES (?,?,?,?)",
                              zip(_signed(h).tolist(), f.tolist(), d.tolist(), p.tolist()))
+            values, counts = np.unique(h, return_counts=True)
+            keep = counts >= settings.formula_min_docs
+            conn.executemany("INSERT INTO reuse_index_common VALUES (?,?)",
+                             zip(_signed(values[keep]).tolist(), counts[keep].tolist()))
             conn.execute("INSERT OR REPLACE INTO meta VALUES (?,?)",
                          (META_KEY, json.dumps({"key": self.key, "families": n_families, "outlets": outlets},
                                                ensure_ascii=False)))
@@ -359,9 +367,15 @@ class PassageIndex:
         n_old = int(meta["families"])
         n_new = n_old + sum(1 for r in new_rix if info[r]["rep"] == r) + sum(
             (info[m]["rep"] == m) - (old == m) for m, old in old_rep.items())
-        if thresholds(settings, n_old) != thresholds(settings, n_new):
-            return self._decline("the family count moves the formula threshold or the anchor cap")
+        old_min, old_cap = thresholds(settings, n_old)
         formula_min, cap = thresholds(settings, n_new)
+        moving: list[int] = []      # n-grams whose status the threshold's own move changes
+        if (old_min, old_cap) != (formula_min, cap):
+            lo_f, hi_f = sorted((old_min, formula_min))
+            lo_c, hi_c = sorted((old_cap, cap))
+            moving = [int(np.array([h], dtype=np.int64).view(np.uint64)[0]) for (h,) in conn.execute(
+                "SELECT hash FROM reuse_index_common WHERE (df >= ? AND df < ?) OR (df > ? AND df <= ?)",
+                (lo_f, hi_f, lo_c, hi_c))]
         id_of = lambda r: info[r]["id"]        # noqa: E731
 
         # families whose membership or representative changed beyond new members joining:
@@ -387,7 +401,7 @@ class PassageIndex:
         # ---- postings: rows of the n-grams of the new articles and of reshaped families
         known = [fps_new[r].hashes for r in list(new_rix) + wide]
         hashes_new = np.unique(np.concatenate(known)) if known else np.zeros(0, np.uint64)
-        old_rows = self._rows_for(hashes_new)           # hash -> {fam: (rix, pos)}
+        old_rows = self._rows_for(np.union1d(hashes_new, np.asarray(moving, dtype=np.uint64)))  # hash -> {fam: (rix, pos)}
         load({r for fams in old_rows.values() for r, _ in fams.values()} | set(
             f for fams in old_rows.values() for f in fams))
         rows = {h: {f: v for f, v in fams.items() if f not in reshaped} for h, fams in old_rows.items()}
@@ -422,21 +436,37 @@ class PassageIndex:
                 fams[fam] = (r, pos)
                 added.append((h, fam, r, pos))
 
-        def status(df: int) -> tuple[bool, bool]:
-            return df <= cap, df >= formula_min
+        def crossed(df_old: int, df_new: int) -> str | None:
+            """'anchor' when an n-gram starts or stops being an anchor (the cap), 'flag' when
+            it stays one but its formula flag changes, else None."""
+            if (df_old <= old_cap) != (df_new <= cap):
+                return "anchor"
+            if df_new <= cap and (df_old >= old_min) != (df_new >= formula_min):
+                return "flag"
+            return None
 
         pairs: set[tuple[int, int]] = set()
         families_touched: set[int] = {info[r]["rep"] for r in new_rix} | {k for k in reshaped if info[k]["rep"] == k}
         families_crossed: set[int] = set()      # every member-representative pair re-checked
         crossing = moved = 0
         counts: dict[tuple[int, int], int] = {}
-        for h in hashes_new.tolist():
+        flagged: dict[int, set[int]] = {}       # stored article -> n-grams whose flag changed
+        families_flagged: set[int] = set()
+        for h in sorted(set(hashes_new.tolist()) | set(moving)):
             before, after = old_rows.get(h, {}), rows.get(h, {})
             olds = sorted(r for r, _ in before.values())
-            if before and status(len(before)) != status(len(after)):
+            change = crossed(len(before), len(after)) if before else None
+            if change == "anchor":              # anchors gained or lost: every pair of its rows
                 crossing += 1
                 pairs.update((a, b) for k, a in enumerate(olds) for b in olds[k + 1:])
                 families_crossed.update(before)
+                if len(pairs) > MAX_RECHECK:
+                    return self._decline(f"more than {MAX_RECHECK} stored pairs to re-check")
+            elif change == "flag":              # flags change passages' formula marks only: linked pairs
+                crossing += 1
+                for r in olds:
+                    flagged.setdefault(r, set()).add(h)
+                families_flagged.update(before)
             lost = [r for f, (r, _) in before.items() if after.get(f, (None,))[0] != r]
             for x in lost:                      # a stored article no longer represents h in its family
                 moved += 1
@@ -462,6 +492,25 @@ class PassageIndex:
         for k in reshaped:
             if info[k]["rep"] == k:
                 pairs.update((min(m, k), max(m, k)) for m in new_members[k] if m != k)
+        # pairs with a stored link whose anchors' formula flags changed (a pair without
+        # passages has none whatever its flags)
+        if flagged:
+            ids = {info[r]["id"]: r for r in flagged}
+            for a, b in self._linked_pairs(list(ids)):
+                ra, rb = ids.get(a), ids.get(b)
+                if ra is not None and rb is not None and flagged[ra] & flagged[rb]:
+                    pairs.add((min(ra, rb), max(ra, rb)))
+            for fam in families_flagged:
+                if fam in info and info[fam]["rep"] == fam:
+                    members = [r for (r,) in conn.execute("SELECT rix FROM reuse_index_articles WHERE rep=?", (fam,))]
+                    if len(members) > 1:
+                        load(members)
+                        linked = self._linked_pairs([info[fam]["id"]])
+                        mids = {info[m]["id"]: m for m in members if info[m]["rep"] == fam}
+                        for a, b in linked:
+                            if a in mids and b in mids:
+                                pairs.add((min(mids[a], mids[b]), max(mids[a], mids[b])))
+                                families_touched.add(fam)
         for fam in families_crossed:
             old = [r for (r,) in conn.execute("SELECT rix FROM reuse_index_articles WHERE rep=?", (fam,))]
             old = [m for m in old if info.get(m, {}).get("rep", fam) == fam]
@@ -630,6 +679,14 @@ class PassageIndex:
             c.executemany("DELETE FROM reuse_index_grams WHERE hash=? AND fam=?",
                           sorted((int(np.array([h], dtype=np.uint64).view(np.int64)[0]), f) for h, f in removed))
             c.executemany("INSERT OR REPLACE INTO reuse_index_grams VALUES (?,?,?,?)", grams)
+            floor = settings.formula_min_docs
+            common = [(h, len(rows.get(h, ()))) for h in hashes_new.tolist()]
+            c.executemany("INSERT OR REPLACE INTO reuse_index_common VALUES (?,?)",
+                          sorted((int(np.array([h], dtype=np.uint64).view(np.int64)[0]), df)
+                                 for h, df in common if df >= floor))
+            c.executemany("DELETE FROM reuse_index_common WHERE hash=?",
+                          sorted((int(np.array([h], dtype=np.uint64).view(np.int64)[0]),)
+                                 for h, df in common if df < floor <= len(old_rows.get(h, ()))))
             self.store.update_reuse(c, sorted(pair_ids), [links[k] for k in sorted(links)], records, REUSE_KINDS,
                                     drop_families=[family_id_of(i) for i in dropped])
             c.execute("INSERT OR REPLACE INTO meta VALUES (?,?)",
@@ -642,6 +699,18 @@ class PassageIndex:
         global LAST
         LAST = dict(self.stats)
         return self.stats
+
+    def _linked_pairs(self, ids: list[str]) -> set[tuple[str, str]]:
+        """(a, b) of the stored reuse links touching any of these articles."""
+        out: set[tuple[str, str]] = set()
+        kinds = ",".join("?" * len(REUSE_KINDS))
+        for i in range(0, len(ids), 400):
+            chunk = ids[i:i + 400]
+            marks = ",".join("?" * len(chunk))
+            for column in ("a", "b"):
+                out.update(self._conn.execute(f"SELECT a, b FROM reuse WHERE {column} IN ({marks}) "
+                                              f"AND kind IN ({kinds})", (*chunk, *REUSE_KINDS)))
+        return out
 
     def _folded(self, rixes: list[int]) -> dict[int, str]:
         """The folded texts kept for these indexed articles (fingerprinting skips `fold`)."""
