@@ -180,3 +180,19 @@ def test_a_store_written_before_digests_gets_them_on_open(tmp_path):
     with Store(path) as st:
         assert (st.articles_sum(), st.results_digest("reuse:reprint"), st.article_ids_on_days(None, None)) == want
         assert st.changed_article_ids_since("reuse") == st.article_ids()
+
+
+def test_articles_added_by_a_version_without_digests_are_digested_on_open(tmp_path):
+    path = tmp_path / "mixed.db"
+    with Store(path) as st:
+        st.add_articles([_article("先有的文章。")])
+    late = _article("旧版本写入的文章。", title="旧", published="2021-02-03")
+    raw = sqlite3.connect(path)          # what an older storytrace's add_articles writes
+    raw.execute("INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (late.id, 2, late.source_path, late.title, None, None, None, late.published, "x",
+                 __import__("json").dumps(late.to_dict(), ensure_ascii=False)))
+    raw.commit()
+    raw.close()
+    with Store(path) as st:
+        assert st.articles_sum().startswith("2:")
+        assert st.article_ids_on_days(date(2021, 2, 3), date(2021, 2, 3)) == [late.id]

@@ -401,13 +401,20 @@ class Store:
 
     def _ensure_digests(self) -> None:
         """Build `article_digests` and the results sums for a store written before they
-        existed (or by an older `stageview.DIGEST_VERSION`): once, reading every row."""
+        existed, by an older `stageview.DIGEST_VERSION`, or with articles added since by a
+        version that did not keep them (their count no longer matches): once, reading every row."""
         from .stageview import DIGEST_VERSION
 
-        if self._meta(self._conn, "digests_version") == DIGEST_VERSION:
+        def current(conn: sqlite3.Connection) -> bool:
+            if self._meta(conn, "digests_version") != DIGEST_VERSION:
+                return False
+            kept = _parse_sum(self._meta(conn, "articles_sum", "0:0"))[0]
+            return kept == conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+        if current(self._conn):
             return
         with self.transaction() as conn:
-            if self._meta(conn, "digests_version") == DIGEST_VERSION:
+            if current(conn):
                 return        # another connection did it meanwhile
             conn.execute("DELETE FROM article_digests")
             conn.execute("DELETE FROM stage_marks")
