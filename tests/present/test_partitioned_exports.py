@@ -269,3 +269,16 @@ def test_the_log_stops_at_its_limit_and_the_next_export_hashes_every_row(sample_
     again.write()
     assert again.path == "log"                                      # logging again from here
     _same_as_fresh(sample_store, out, tmp_path)
+
+
+def test_plain_is_asdict(sample_store):
+    """The exports' fast `plain` gives what `to_dict()` (dataclasses.asdict) gives, to the byte."""
+    from storytrace.present.exports import plain
+
+    records = (sample_store.articles() + sample_store.reuse_links() + sample_store.events()
+               + sample_store.families())
+    records.append(ReuseLink("a", "b", "reprint", 0.5, 0.5, passages=[Passage(0, 1, 0, 1, 1.0, {"script": 1})],
+                             family="F"))
+    for record in records:
+        assert plain(record) == record.to_dict()
+        assert json.dumps(plain(record), ensure_ascii=False) == json.dumps(record.to_dict(), ensure_ascii=False)

@@ -18,7 +18,9 @@ JSON work) only when one of their partitions changed.
 """
 from __future__ import annotations
 
+import copy
 import csv
+import dataclasses
 import hashlib
 import json
 import os
@@ -175,6 +177,27 @@ def day_key(published: str | None) -> str:
 
 def _key_order(key: str) -> tuple[bool, str]:
     return key == UNDATED, key
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def plain(value: Any) -> Any:
+    """`dataclasses.asdict` for the records' JSON (the same dicts, lists and values, in the same
+    order) without its deep copies: a third of the time of `to_dict()` on links and events."""
+    kind = type(value)
+    if value is None or kind in (str, int, float, bool):
+        return value
+    if kind is list or kind is tuple:
+        return [plain(v) for v in value]
+    if kind is dict:
+        return {plain(k): plain(v) for k, v in value.items()}
+    names = _FIELDS.get(kind)
+    if names is None:
+        if not dataclasses.is_dataclass(kind):
+            return copy.deepcopy(value)
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return {n: plain(getattr(value, n)) for n in names}
 
 
 def _h(data: bytes) -> bytes:
@@ -441,11 +464,11 @@ class PartitionedJsonl:
             got = {}
             for a, b, kind in keys:
                 row = conn.execute("SELECT data FROM reuse WHERE a=? AND b=? AND kind=?", (a, b, kind)).fetchone()
-                got[(a, b, kind)] = ReuseLink.from_dict(json.loads(row[0])).to_dict()
+                got[(a, b, kind)] = plain(ReuseLink.from_dict(json.loads(row[0])))
             return [got[k] for k in keys]
         if table in ("events", "families"):
             cls = Event if table == "events" else Family
-            got = {kid: cls.from_dict(json.loads(data)).to_dict()
+            got = {kid: plain(cls.from_dict(json.loads(data)))
                    for kid, data in _in(conn, f"SELECT id, data FROM {table} WHERE id IN ({{marks}})", keys)}
             return [got[k] for k in keys]
         arts = {aid: Article.from_dict(json.loads(data))
@@ -459,7 +482,7 @@ class PartitionedJsonl:
         shares = original_shares(ordered, links)
         out = []
         for art in ordered:
-            row = art.to_dict()
+            row = plain(art)
             row["event"] = event_of.get(art.id)
             if art.id in shares:
                 row["original_share"] = round(float(shares[art.id]), 4)

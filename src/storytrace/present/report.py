@@ -359,7 +359,8 @@ def code_version() -> str:
     """Digest of the code and templates that draw the report: a change to them makes every
     cached piece stale."""
     h = hashlib.blake2b(digest_size=16)
-    files = sorted(p for p in HERE.rglob("*") if p.suffix in (".py", ".html", ".css", ".js"))
+    files = sorted(p for p in HERE.rglob("*") if p.suffix in (".py", ".html", ".css", ".js")
+                   and p.name != "exports.py")
     files += sorted((HERE.parent / "web" / "templates").glob("*.html")) + [HERE.parent / "textfold.py",
                                                                           HERE.parent / "model.py"]
     for path in files:
