@@ -225,6 +225,24 @@ def _rows(store: Store, sql: str, ids: list[str]) -> list[tuple]:
     return out
 
 
+# Covering indexes for report_data's passes (the dates, languages and outlets of every article
+# read from small index entries instead of the article rows); made by write_report.
+_INDEXES = ("CREATE INDEX IF NOT EXISTS report_published ON articles(published, id)",
+            "CREATE INDEX IF NOT EXISTS report_language ON articles(language)",
+            "CREATE INDEX IF NOT EXISTS report_outlet ON articles(outlet)")
+
+
+def _ensure_indexes(store: Store) -> None:
+    if store.readonly:
+        return
+    try:
+        with store.transaction() as conn:
+            for sql in _INDEXES:
+                conn.execute(sql)
+    except sqlite3.Error:        # busy or read-only file: the passes read the rows instead
+        pass
+
+
 def report_data(store: Store, newest: int | None = None, largest: int | None = None) -> tuple[ReportData, int]:
     """The report's events only, read by id: (their views, how many events were left out).
 
@@ -240,13 +258,10 @@ def report_data(store: Store, newest: int | None = None, largest: int | None = N
     stored_events = {r[0] for r in conn.execute("SELECT id FROM events")}
     members: dict[str, list[str]] = {}
     end: dict[str, datetime | None] = {}
-    titles: dict[str, str] = {}
-    for aid, published, title, event in conn.execute(
-            "SELECT a.id, a.published, a.title, m.event FROM articles a "
-            "LEFT JOIN event_members m ON m.article = a.id ORDER BY a.seq"):
+    for aid, published, event in conn.execute(
+            "SELECT a.id, a.published, m.event FROM articles a LEFT JOIN event_members m ON m.article = a.id"):
         if event not in stored_events:       # not grouped: a one-article event, as ReportData does
             event = f"article-{aid}"
-            titles[event] = title
         members.setdefault(event, []).append(aid)
         when = parse_when(published)
         if when is not None and (end.get(event) is None or when > end[event]):
@@ -263,7 +278,9 @@ def report_data(store: Store, newest: int | None = None, largest: int | None = N
     real = sorted(e for e in keep if e in stored_events)
     events = [Event.from_dict(json.loads(d)) for _, d in _rows(
         store, "SELECT id, data FROM events WHERE id IN ({marks}) ORDER BY id", real)]
-    events += [Event(e, titles[e], members[e]) for e in ids if e in keep and e not in stored_events]
+    lone = [members[e][0] for e in ids if e in keep and e not in stored_events]
+    titles = dict(_rows(store, "SELECT id, title FROM articles WHERE id IN ({marks})", lone))
+    events += [Event(f"article-{a}", titles[a], [a]) for a in lone]
     shown = [a for e in keep for a in members[e]]
     link_rows = {}
     for end_ in ("a", "b"):
@@ -496,6 +513,7 @@ def write_report(store: Store, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     cache = FragmentCache(cache_path(path))
+    _ensure_indexes(store)
     try:
         tmp.write_text(render_data(*report_data(store), cache=cache), encoding="utf-8")
         os.replace(tmp, path)
