@@ -471,7 +471,10 @@ class Store:
     def changed_article_ids_since(self, name: str) -> list[str]:
         """Ids of articles inserted, or changed as stages read them (e.g. new hidden
         boilerplate spans; not an inferred year), after the mark of stage `name` (all when
-        it has none), in seq order. A superset of `new_article_ids_since(name)`."""
+        it has none), in seq order. A superset of `new_article_ids_since(name)`; it may hold
+        an article that changed and changed back (e.g. a copy from a smaller path replaced
+        the record, then its hidden spans were restored): compare `article_digests` when
+        that matters."""
         mark = self.stage_mark(name)
         return self._ids_where("d.rev > ?", (mark[1] if mark else 0,))
 
