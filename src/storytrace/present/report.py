@@ -286,13 +286,24 @@ def report_data(store: Store, newest: int | None = None, largest: int | None = N
     for end_ in ("a", "b"):
         for a, b, kind, d in _rows(store, f"SELECT a, b, kind, data FROM reuse WHERE {end_} IN ({{marks}})", shown):
             link_rows[(a, b, kind)] = d
-    links = [ReuseLink.from_dict(json.loads(link_rows[k])) for k in sorted(link_rows)]
+    # each record also gets the digest of its stored JSON (what it is parsed from), which
+    # stands for it in the keys of the report's cached pieces (`_Canon`)
+    digests: dict[int, str] = {}
+
+    def parse(cls, raw: str):
+        record = cls.from_dict(json.loads(raw))
+        digests[id(record)] = hashlib.md5(f"{cls.__name__}\t{raw}".encode("utf-8"), usedforsecurity=False).hexdigest()
+        return record
+
+    links = [parse(ReuseLink, link_rows[k]) for k in sorted(link_rows)]
     fam_ids = sorted({r[0] for r in _rows(store, "SELECT DISTINCT family FROM family_members "
                                                 "WHERE article IN ({marks})", shown)})
-    families = [Family.from_dict(json.loads(d)) for _, d in _rows(
+    families = [parse(Family, d) for _, d in _rows(
         store, "SELECT id, data FROM families WHERE id IN ({marks}) ORDER BY id", fam_ids)]
     wanted = set(shown) | {x for l in links for x in (l.a, l.b)} | {m for f in families for m in f.member_ids}
-    articles = {a.id: a for a in store.get_articles(sorted(wanted))}
+    articles = {aid: parse(Article, d) for aid, d in _rows(
+        store, "SELECT id, data FROM articles WHERE id IN ({marks})", sorted(wanted))}
+    articles = {k: articles[k] for k in sorted(articles)}
     languages = sorted(r[0] for r in conn.execute("SELECT DISTINCT language FROM articles "
                                                   "WHERE language IS NOT NULL AND language != ''"))
     outlets = sorted(r[0] for r in conn.execute("SELECT DISTINCT COALESCE(NULLIF(outlet, ''), "
@@ -302,6 +313,7 @@ def report_data(store: Store, newest: int | None = None, largest: int | None = N
         article_count=conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0],
         link_count=conn.execute("SELECT COUNT(*) FROM reuse").fetchone()[0],
         languages=languages, outlets=outlets)
+    data.record_digests = digests
     return data, omitted
 
 
@@ -321,7 +333,7 @@ def render_data(data: ReportData, omitted: int = 0, cache: "FragmentCache | None
     prerendered_ids = _prerender_ids([(a, b) for a, b, _ in triples])
     urls = StaticUrls(data, prerendered_ids)
     mode = "static"
-    canon = _Canon()
+    canon = _Canon(getattr(data, "record_digests", None))
 
     def event_key(ev) -> str:
         flags = [urls.needs_js(l.a, l.b) for l in ev.links]
@@ -393,8 +405,9 @@ class _Canon:
     """Everything a view holds, as JSON-able data (dataclasses field by field, in order);
     a record (article, link, family) stands as the digest of its fields, computed once."""
 
-    def __init__(self) -> None:
+    def __init__(self, digests: dict[int, str] | None = None) -> None:
         self._memo: dict[int, tuple[Any, str]] = {}
+        self._digests = digests or {}        # id(record) -> digest of the stored JSON it came from
 
     def __call__(self, value: Any) -> Any:
         kind = type(value)
@@ -413,6 +426,9 @@ class _Canon:
         if names is None:
             return str(value) if isinstance(value, (str, int, float)) else repr(value)
         if kind in _RECORDS:
+            stored = self._digests.get(id(value))
+            if stored is not None:
+                return stored
             hit = self._memo.get(id(value))
             if hit is None:
                 text = json.dumps([kind.__name__] + [self(getattr(value, n)) for n in names],
