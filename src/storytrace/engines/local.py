@@ -435,9 +435,16 @@ def cached_signals(store: Store, step: Callable[[list[Article]], list[ArticleSig
         missing = [a for a in articles if a.id not in have]
         built = list(step(missing)) if step is not None and missing else [build_signals(a) for a in missing]
         if built:
+            from ..events.cluster import event_row
+
+            # the compact rows a later increment reads (`cached_rows`), made while the signals are here
+            rows = {s.id: event_row(s) for s in built}
             store.put_signals({s.id: (keys[s.id], _pack(signals_to_json(s))) for s in built})
+            store.put_event_rows({i: (keys[i], row_to_bytes(r)) for i, r in rows.items()})
+            signals_for.rows.update(rows)
         have.update((s.id, s) for s in built)
         return [have[a.id] for a in articles]
+    signals_for.rows = {}       # rows made for the signals built by this reader, by article id
     return signals_for
 
 
@@ -525,10 +532,11 @@ def cached_rows(store: Store, step: Callable[[list[Article]], list[ArticleSignal
         keys = {a.id: signals_key(a) for a in articles}
         have = {} if force else {i: row_from_bytes(d) for i, d in store.get_event_rows(keys).items()}
         missing = [a for a in articles if a.id not in have]
-        built = [event_row(s) for s in signals_for(missing)] if missing else []
-        if built:
-            store.put_event_rows({r.signals.id: (keys[r.signals.id], row_to_bytes(r)) for r in built})
-        have.update((r.signals.id, r) for r in built)
+        signals = signals_for(missing) if missing else []
+        made = {s.id: event_row(s) for s in signals if s.id not in signals_for.rows}    # signals read from the cache
+        if made:
+            store.put_event_rows({i: (keys[i], row_to_bytes(r)) for i, r in made.items()})
+        have.update((s.id, made.get(s.id) or signals_for.rows[s.id]) for s in signals)
         return [have[a.id] for a in articles]
     return rows_for
 
