@@ -53,11 +53,11 @@ def articles(
 ) -> None:
     """List stored articles."""
     with open_existing(store) as st:
+        if as_json:             # streamed: memory stays that of one batch whatever the store holds
+            for art in st.iter_articles():
+                typer.echo(json.dumps(art.to_dict(), ensure_ascii=False))
+            return
         records = st.articles()
-    if as_json:
-        for art in records:
-            typer.echo(json.dumps(art.to_dict(), ensure_ascii=False))
-        return
     table = Table(title=f"{len(records)} articles", box=box.SIMPLE_HEAD, expand=True)
     table.add_column("id", no_wrap=True)
     table.add_column("published", no_wrap=True)
