@@ -125,12 +125,12 @@ def test_report_pieces_are_reused_only_while_their_inputs_stay(sample_store, tmp
     assert _stable(write) == _stable(report.render_report(sample_store))    # no cache
 
     counted = report.FragmentCache(report.cache_path(path))
-    report.render_data(*report.report_data(sample_store), cache=counted)
+    report.render_cached(sample_store, counted)      # what write_report draws with
     counted.close()
     assert counted.misses == 0                      # the cache holds exactly the last report's pieces
     monkeypatch.setattr(report, "code_version", lambda: "another version")
     stale = report.FragmentCache(report.cache_path(path))
-    assert _stable(report.render_data(*report.report_data(sample_store), cache=stale)) == _stable(write)
+    assert _stable(report.render_cached(sample_store, stale)) == _stable(write)
     stale.close()
     assert stale.hits == 0                           # other code: nothing is taken from the cache
 
@@ -141,7 +141,7 @@ def test_an_unreadable_cache_is_replaced(sample_store, tmp_path):
     html = report.write_report(sample_store, path).read_text(encoding="utf-8")
     assert _stable(html) == _stable(report.render_report(sample_store))
     again = report.FragmentCache(report.cache_path(path))
-    report.render_data(*report.report_data(sample_store), cache=again)
+    report.render_cached(sample_store, again)
     again.close()
     assert again.misses == 0 and again.hits > 0
 
@@ -152,3 +152,70 @@ def test_a_cache_that_cannot_be_kept_does_not_stop_the_report(sample_store, tmp_
     html = report.write_report(sample_store, path).read_text(encoding="utf-8")
     assert _stable(html) == _stable(report.render_report(sample_store))
     assert report.cache_path(path).is_dir()
+
+
+def _render_counted(store, path, monkeypatch=None):
+    cache = report.FragmentCache(report.cache_path(path))
+    html = report.render_cached(store, cache)
+    cache.save()
+    cache.close()
+    return html, cache
+
+
+def test_report_drawn_from_its_cache_equals_a_fresh_one_after_random_changes(sample_store, tmp_path, monkeypatch):
+    """write_report's path (rows read as text, unchanged events' rows, pages and pairs from the
+    cache) gives render_report's page after each of a run of random changes, with caps and a
+    pre-render budget small enough that events drop out and pairs move to the script."""
+    import random
+
+    from storytrace.model import Article, Event, Passage, ReuseLink, content_id
+
+    rng = random.Random(5)
+    monkeypatch.setattr(report, "PRERENDER_CHARS", 400)
+    path = tmp_path / "report.html"
+    html, cold = _render_counted(sample_store, path)
+    assert _stable(html) == _stable(report.render_report(sample_store)) and cold.hits == 0
+    html, warm = _render_counted(sample_store, path)
+    assert warm.misses == 0
+    for step in range(16):
+        op = rng.choice(["add", "retitle", "link", "unlink", "move", "join", "cap"])
+        ids = sample_store.article_ids()
+        events = sample_store.events()
+        if op == "add":
+            text = f"Update {step}: the bridge stays open; residents should stay indoors on Thursday night."
+            art = Article(id=content_id(text, f"Update {step}"), source_path=f"synthetic/u{step}.txt",
+                          title=f"Update {step}", text=text, language="en", script="Latn", outlet=f"Outlet {step % 3}",
+                          published=f"2026-03-{rng.randint(1, 8):02d}T09:00:00+00:00")
+            sample_store.add_articles([art])
+        elif op == "retitle" and events:
+            ev = rng.choice(events)
+            sample_store.replace_events([e for e in events if e.id != ev.id]
+                                        + [Event(**{**ev.to_dict(), "title": f"{ev.title} ({step})"})])
+        elif op == "link":
+            a, b = sorted(rng.sample(ids, 2))
+            sample_store.replace_reuse(sample_store.reuse_links() + [ReuseLink(
+                a, b, rng.choice(["partial", "reprint", "translation"]), 0.3, 0.4,
+                direction=rng.choice(["a->b", "b->a", "unknown"]), passages=[Passage(0, 6, 0, 6, 0.9)])])
+        elif op == "unlink":
+            links = sample_store.reuse_links()
+            if links:
+                links.remove(rng.choice(links))
+                sample_store.replace_reuse(links)
+        elif op == "move":
+            art = sample_store.get_article(rng.choice(ids))
+            sample_store.update_articles([Article.from_dict({**art.to_dict(),
+                                                             "published": f"2026-03-{rng.randint(1, 9):02d}"})])
+        elif op == "join" and events:
+            target = rng.choice(events)
+            mover = rng.choice(ids)
+            kept = [Event(**{**e.to_dict(), "articles": [a for a in e.articles if a != mover]}) for e in events]
+            kept = [e if e.id != target.id else Event(**{**e.to_dict(), "articles": e.articles + [mover]})
+                    for e in kept]
+            sample_store.replace_events([e for e in kept if e.articles])
+        elif op == "cap":
+            monkeypatch.setattr(report, "REPORT_NEWEST", rng.randint(1, 4))
+            monkeypatch.setattr(report, "REPORT_LARGEST", rng.randint(0, 2))
+        html, counted = _render_counted(sample_store, path)
+        assert _stable(html) == _stable(report.render_report(sample_store)), (step, op)
+    again, warm = _render_counted(sample_store, path)
+    assert warm.misses == 0 and _stable(again) == _stable(html)

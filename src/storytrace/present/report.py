@@ -243,15 +243,19 @@ def _ensure_indexes(store: Store) -> None:
         pass
 
 
-def report_data(store: Store, newest: int | None = None, largest: int | None = None) -> tuple[ReportData, int]:
-    """The report's events only, read by id: (their views, how many events were left out).
+@dataclasses.dataclass
+class _Choice:
+    """Which events the report shows: ids newest first (ReportData's order), their members."""
 
-    The same events, in the same order, as `cap_events(ReportData(store))`, but the store is
-    not read whole: one light pass over (article, publication time, event) finds each event's
-    size and newest member, the `newest` newest and `largest` largest events are chosen, and
-    then only their events, their articles, the links touching those articles (with the
-    articles at their other ends) and their families are read. Counts, languages and outlets
-    in the header come from SQL aggregates."""
+    order: list[str]
+    members: dict[str, list[str]]
+    stored: set[str]
+    omitted: int
+
+
+def _choose(store: Store, newest: int | None, largest: int | None) -> _Choice:
+    """One light pass over (article, publication time, event): each event's size and newest
+    member; then the `newest` newest and `largest` largest events, as `cap_events` keeps them."""
     newest = REPORT_NEWEST if newest is None else newest
     largest = REPORT_LARGEST if largest is None else largest
     conn = store._conn
@@ -274,47 +278,115 @@ def report_data(store: Store, newest: int | None = None, largest: int | None = N
         keep = set(ids[:newest]) | set(sorted(ids, key=lambda e: (-len(members[e]), e))[:largest])
     else:
         keep = set(ids)
-    omitted = len(ids) - len(keep)
-    real = sorted(e for e in keep if e in stored_events)
-    events = [Event.from_dict(json.loads(d)) for _, d in _rows(
-        store, "SELECT id, data FROM events WHERE id IN ({marks}) ORDER BY id", real)]
-    lone = [members[e][0] for e in ids if e in keep and e not in stored_events]
-    titles = dict(_rows(store, "SELECT id, title FROM articles WHERE id IN ({marks})", lone))
-    events += [Event(f"article-{a}", titles[a], [a]) for a in lone]
-    shown = [a for e in keep for a in members[e]]
-    link_rows = {}
-    for end_ in ("a", "b"):
-        for a, b, kind, d in _rows(store, f"SELECT a, b, kind, data FROM reuse WHERE {end_} IN ({{marks}})", shown):
-            link_rows[(a, b, kind)] = d
-    # each record also gets the digest of its stored JSON (what it is parsed from), which
-    # stands for it in the keys of the report's cached pieces (`_Canon`)
-    digests: dict[int, str] = {}
+    return _Choice([e for e in ids if e in keep], {e: members[e] for e in keep}, stored_events,
+                   len(ids) - len(keep))
 
-    def parse(cls, raw: str):
-        record = cls.from_dict(json.loads(raw))
-        digests[id(record)] = hashlib.md5(f"{cls.__name__}\t{raw}".encode("utf-8"), usedforsecurity=False).hexdigest()
-        return record
 
-    links = [parse(ReuseLink, link_rows[k]) for k in sorted(link_rows)]
-    fam_ids = sorted({r[0] for r in _rows(store, "SELECT DISTINCT family FROM family_members "
-                                                "WHERE article IN ({marks})", shown)})
-    families = [parse(Family, d) for _, d in _rows(
-        store, "SELECT id, data FROM families WHERE id IN ({marks}) ORDER BY id", fam_ids)]
-    wanted = set(shown) | {x for l in links for x in (l.a, l.b)} | {m for f in families for m in f.member_ids}
-    articles = {aid: parse(Article, d) for aid, d in _rows(
-        store, "SELECT id, data FROM articles WHERE id IN ({marks})", sorted(wanted))}
-    articles = {k: articles[k] for k in sorted(articles)}
-    languages = sorted(r[0] for r in conn.execute("SELECT DISTINCT language FROM articles "
-                                                  "WHERE language IS NOT NULL AND language != ''"))
-    outlets = sorted(r[0] for r in conn.execute("SELECT DISTINCT COALESCE(NULLIF(outlet, ''), "
-                                                "'unknown outlet') FROM articles"))
-    data = ReportData.from_records(
-        articles, links, families, store.errors(), events,
-        article_count=conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0],
-        link_count=conn.execute("SELECT COUNT(*) FROM reuse").fetchone()[0],
-        languages=languages, outlets=outlets)
-    data.record_digests = digests
-    return data, omitted
+class _Raw:
+    """The stored rows (JSON text, not parsed) of the chosen events, their articles, the links
+    touching those articles (and the articles at their other ends) and their families, each
+    with the digest of its text."""
+
+    def __init__(self, store: Store, choice: _Choice):
+        self.choice = choice
+        real = sorted(e for e in choice.order if e in choice.stored)
+        self.events = dict(_rows(store, "SELECT id, data FROM events WHERE id IN ({marks})", real))
+        lone = [choice.members[e][0] for e in choice.order if e not in choice.stored]
+        self.titles = dict(_rows(store, "SELECT id, title FROM articles WHERE id IN ({marks})", lone))
+        shown = [a for e in choice.order for a in choice.members[e]]
+        self.links: dict[tuple[str, str, str], str] = {}
+        for end in ("a", "b"):
+            for a, b, kind, d in _rows(store, f"SELECT a, b, kind, data FROM reuse WHERE {end} IN ({{marks}})", shown):
+                self.links[(a, b, kind)] = d
+        self.links_of: dict[str, list[tuple[str, str, str]]] = {}
+        for key in sorted(self.links):
+            self.links_of.setdefault(key[0], []).append(key)
+            if key[1] != key[0]:
+                self.links_of.setdefault(key[1], []).append(key)
+        self.family_of: dict[str, list[str]] = {}
+        for article, family in _rows(store, "SELECT article, family FROM family_members WHERE article IN ({marks})", shown):
+            self.family_of.setdefault(article, []).append(family)
+        self.families = dict(_rows(store, "SELECT id, data FROM families WHERE id IN ({marks})",
+                                   sorted({f for fs in self.family_of.values() for f in fs})))
+        self.family_members = {fid: [m["id"] for m in json.loads(d).get("members", [])] for fid, d in self.families.items()}
+        wanted = set(shown) | {x for k in self.links for x in k[:2]} | {m for ms in self.family_members.values() for m in ms}
+        self.articles = dict(_rows(store, "SELECT id, data FROM articles WHERE id IN ({marks})", sorted(wanted)))
+        self._digest: dict[tuple[str, Any], str] = {}
+        conn = store._conn
+        self.languages = sorted(r[0] for r in conn.execute("SELECT DISTINCT language FROM articles "
+                                                           "WHERE language IS NOT NULL AND language != ''"))
+        self.outlets = sorted(r[0] for r in conn.execute("SELECT DISTINCT COALESCE(NULLIF(outlet, ''), "
+                                                         "'unknown outlet') FROM articles"))
+        self.article_count = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        self.link_count = conn.execute("SELECT COUNT(*) FROM reuse").fetchone()[0]
+        self.errors = store.errors()
+
+    def digest(self, kind: str, key: Any) -> str | None:
+        """Digest of a stored row's text (kind: Article, ReuseLink, Family, Event), None if absent."""
+        hit = self._digest.get((kind, key))
+        if hit is None:
+            table = {"Article": self.articles, "ReuseLink": self.links, "Family": self.families,
+                     "Event": self.events}[kind]
+            raw = table.get(key)
+            if raw is None:
+                return None
+            hit = self._digest[(kind, key)] = hashlib.md5(f"{kind}\t{raw}".encode("utf-8"),
+                                                          usedforsecurity=False).hexdigest()
+        return hit
+
+    def event_inputs(self, e: str) -> list:
+        """Everything an event's view is made from, as digests of stored rows."""
+        members = sorted(self.choice.members[e])
+        links = sorted({k for a in members for k in self.links_of.get(a, ())})
+        families = sorted({f for a in members for f in self.family_of.get(a, ())})
+        others = sorted({x for k in links for x in k[:2]} | {m for f in families for m in self.family_members.get(f, ())})
+        head = (["E", self.digest("Event", e)] if e in self.choice.stored
+                else ["P", members[0], self.titles.get(members[0])])
+        return [head, [[a, self.digest("Article", a)] for a in members],
+                [[list(k), self.digest("ReuseLink", k)] for k in links],
+                [[f, self.digest("Family", f)] for f in families],
+                [[a, self.digest("Article", a)] for a in others]]
+
+    def data(self, event_ids: list[str]) -> ReportData:
+        """Views of these events, parsed from the rows (every record they show or compare with)."""
+        digests: dict[int, str] = {}
+
+        def parse(cls, key):
+            record = cls.from_dict(json.loads({"Article": self.articles, "ReuseLink": self.links,
+                                               "Family": self.families}[cls.__name__][key]))
+            digests[id(record)] = self.digest(cls.__name__, key)
+            return record
+
+        chosen = set(event_ids)
+        events = [Event.from_dict(json.loads(self.events[e])) for e in sorted(chosen & self.choice.stored)
+                  if e in self.events]
+        events += [Event(e, self.titles[self.choice.members[e][0]], self.choice.members[e])
+                   for e in self.choice.order if e in chosen and e not in self.choice.stored]
+        shown = {a for e in chosen for a in self.choice.members[e]}
+        link_keys = sorted({k for a in shown for k in self.links_of.get(a, ())})
+        links = [parse(ReuseLink, k) for k in link_keys]
+        fam_ids = sorted({f for a in shown for f in self.family_of.get(a, ())})
+        families = [parse(Family, f) for f in fam_ids]
+        wanted = shown | {x for k in link_keys for x in k[:2]} | {m for f in fam_ids for m in self.family_members[f]}
+        articles = {a: parse(Article, a) for a in sorted(wanted) if a in self.articles}
+        data = ReportData.from_records(articles, links, families, self.errors, events,
+                                       article_count=self.article_count, link_count=self.link_count,
+                                       languages=self.languages, outlets=self.outlets)
+        data.record_digests = digests
+        return data
+
+
+def report_data(store: Store, newest: int | None = None, largest: int | None = None) -> tuple[ReportData, int]:
+    """The report's events only, read by id: (their views, how many events were left out).
+
+    The same events, in the same order, as `cap_events(ReportData(store))`, but the store is
+    not read whole: one light pass over (article, publication time, event) finds each event's
+    size and newest member, the `newest` newest and `largest` largest events are chosen, and
+    then only their events, their articles, the links touching those articles (with the
+    articles at their other ends) and their families are read. Counts, languages and outlets
+    in the header come from SQL aggregates."""
+    choice = _choose(store, newest, largest)
+    return _Raw(store, choice).data(choice.order), choice.omitted
 
 
 def render_report(store: Store) -> str:
@@ -375,10 +447,133 @@ def render_data(data: ReportData, omitted: int = 0, cache: "FragmentCache | None
             pair_sections.append(Markup(piece["html"]))
     template = env.get_template("report.html")
     return template.render(
-        data=data, events=sort_events(data.events), urls=urls, event_sections=event_sections,
+        data=data, events=sort_events(data.events), urls=urls, rows=None, event_sections=event_sections,
         pair_sections=pair_sections, nonce=nonce, mode=mode,
         css=Markup(static_asset("report.css")), js=Markup(static_asset("report.js")),
         fold_json=script_json(fold_table()), pairs_json=script_json(payload), filters={}, omitted=omitted,
+        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+
+
+class _Header:
+    """What the page's header and front page read besides the event rows."""
+
+    def __init__(self, raw: "_Raw", event_of: dict[str, str]):
+        self.article_count, self.link_count = raw.article_count, raw.link_count
+        self.languages, self.outlets, self.errors = raw.languages, raw.outlets, raw.errors
+        self.events = raw.choice.order
+        self.event_of = event_of
+
+
+def render_cached(store: Store, cache: "FragmentCache", newest: int | None = None,
+                  largest: int | None = None) -> str:
+    """`render_report`, byte for byte, drawing only what changed since the report kept in
+    `cache`: the chosen events' rows are read as text and digested (nothing parsed); an event
+    whose inputs all digest as last time brings its front-page row, its sort keys and its
+    related pairs from the cache, and its page too unless the pairs drawn by script changed;
+    only the other events are parsed into views and drawn, and only changed pairs built."""
+    choice = _choose(store, newest, largest)
+    raw = _Raw(store, choice)
+    env = _report_environment()
+    mode = "static"
+    event_of = {a: e for e in choice.order for a in choice.members[e]}
+    header = _Header(raw, event_of)
+    meta_keys = {e: fragment_key("meta", mode, raw.event_inputs(e)) for e in choice.order}
+    found_text = cache.get_many(list(meta_keys.values()))
+    found = {k: json.loads(v) for k, v in found_text.items()}
+    built: dict[str, Any] = {}                     # event id -> its view, for the events drawn
+
+    def build(event_ids: list[str]) -> None:
+        todo = [e for e in event_ids if e not in built]
+        if todo:
+            data = raw.data(todo)
+            built.update((ev.id, (ev, data)) for ev in data.events)
+
+    missing = [e for e in choice.order if meta_keys[e] not in found]
+    build(missing)
+    row_template = env.get_template("report_row.html")
+    plain_urls = StaticUrls(header, None)
+    metas: dict[str, dict] = {}
+    for e in choice.order:
+        meta = found.get(meta_keys[e])
+        if meta is None and e in built:
+            ev, data = built[e]
+            pairs = []
+            for link in ev.links + [m.source.link for m in ev.members if m.source]:
+                best = data.link_between(link.a, link.b) if link.a != link.b else link
+                left, right = (best.b, best.a) if best.direction == "b->a" else (best.a, best.b)
+                pairs.append([link.a, link.b, left, right, [best.a, best.b, best.kind],
+                              len(data.articles[left].text) + len(data.articles[right].text)])
+            js = [[l.a, l.b] for l in ev.links] + [[m.source.other.id, m.article.id] for m in ev.members if m.source]
+            end = ev.end.timestamp() if ev.end else None
+            meta = {"row": row_template.render(ev=ev, urls=plain_urls),
+                    "sort": [ev.end.strftime("%Y-%m-%d") if ev.end else "", ev.size, len(ev.outlets), end],
+                    "pairs": pairs, "js": js}
+        if meta is None:            # an event whose records are not all stored: drawn as ReportData would
+            continue
+        metas[e] = meta
+        cache.keep(meta_keys[e], found_text.get(meta_keys[e]) or json.dumps(meta, ensure_ascii=False))
+    order = [e for e in choice.order if e in metas]
+
+    # the related pairs, newest events first, each pair once; the first PRERENDER_CHARS drawn as HTML
+    seen: set[frozenset[str]] = set()
+    triples, budget, prerendered = [], PRERENDER_CHARS, set()
+    for e in order:
+        for a, b, left, right, link, cost in metas[e]["pairs"]:
+            key = frozenset((a, b))
+            if key in seen or a == b:
+                continue
+            seen.add(key)
+            triples.append((left, right, tuple(link)))
+            if cost <= budget:
+                budget -= cost
+                prerendered.add(StaticUrls.pair_id(left, right))
+    urls = StaticUrls(header, prerendered)
+
+    section_keys = {e: fragment_key("event", mode, meta_keys[e], [urls.needs_js(x, y) for x, y in metas[e]["js"]])
+                    for e in order}
+    sections = cache.get_many(list(section_keys.values()))
+    build([e for e in order if section_keys[e] not in sections])
+    section = env.get_template("report_event.html")
+    event_sections = []
+    for e in order:
+        html = sections.get(section_keys[e])
+        if html is None:
+            html = section.render(ev=built[e][0], urls=urls, mode=mode)
+        cache.keep(section_keys[e], html)
+        event_sections.append(Markup(html))
+
+    pair_keys = [fragment_key("pair", mode, [raw.digest("Article", l), raw.digest("Article", r),
+                                             raw.digest("ReuseLink", k)], event_of.get(l),
+                              StaticUrls.pair_id(l, r) in prerendered) for l, r, k in triples]
+    pieces = cache.get_many(pair_keys)
+    pair_template = env.get_template("report_pair.html")
+    payload, pair_sections = {}, []
+    for (left, right, link), key in zip(triples, pair_keys):
+        pid = StaticUrls.pair_id(left, right)
+        value = pieces.get(key)
+        if value is None:
+            a = Article.from_dict(json.loads(raw.articles[left]))
+            b = Article.from_dict(json.loads(raw.articles[right]))
+            view = build_pair(a, b, ReuseLink.from_dict(json.loads(raw.links[link])))
+            value = json.dumps({"payload": pair_payload(view, event_of.get(left)), "html": pair_template.render(
+                pv=view, urls=urls, pid=pid, event_id=event_of.get(left)) if pid in prerendered else None},
+                ensure_ascii=False)
+        cache.keep(key, value)
+        piece = json.loads(value)
+        payload[pid] = piece["payload"]
+        if piece["html"] is not None:
+            pair_sections.append(Markup(piece["html"]))
+
+    low = float("-inf")
+    ranked = sorted(order, key=lambda e: (metas[e]["sort"][0], metas[e]["sort"][1], metas[e]["sort"][2],
+                                          low if metas[e]["sort"][3] is None else metas[e]["sort"][3], e),
+                    reverse=True)
+    header.events = order
+    return env.get_template("report.html").render(
+        data=header, events=ranked, urls=urls, rows=[Markup(metas[e]["row"]) for e in ranked],
+        event_sections=event_sections, pair_sections=pair_sections, nonce=secrets.token_urlsafe(18), mode=mode,
+        css=Markup(static_asset("report.css")), js=Markup(static_asset("report.js")),
+        fold_json=script_json(fold_table()), pairs_json=script_json(payload), filters={}, omitted=choice.omitted,
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
 
 
@@ -531,7 +726,7 @@ def write_report(store: Store, path: str | Path) -> Path:
     cache = FragmentCache(cache_path(path))
     _ensure_indexes(store)
     try:
-        tmp.write_text(render_data(*report_data(store), cache=cache), encoding="utf-8")
+        tmp.write_text(render_cached(store, cache), encoding="utf-8")
         os.replace(tmp, path)
         cache.save()
     finally:
