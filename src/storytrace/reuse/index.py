@@ -78,6 +78,7 @@ REUSE_KINDS = ("duplicate", "reprint", "partial", "formula")
 # such n-gram makes every pair of its up to cap families a pair to re-check); beyond, a
 # full run is cheaper.
 MAX_RECHECK = 200_000
+GRAM_CHUNK = 200_000       # posting rows handed to SQLite per call when the index is filed
 _FAR = datetime.max.replace(tzinfo=timezone.utc)
 LAST: dict = {}         # what the last `update` in this process did (stats, or why it declined)
 
@@ -174,21 +175,26 @@ class PassageIndex:
             for table in ("reuse_index_articles", "reuse_index_sketch", "reuse_index_grams", "reuse_index_credits",
                           "reuse_index_folded", "reuse_index_common"):
                 conn.execute(f"DELETE FROM {table}")
-            rows, sketch_rows, credit_rows = [], [], []
-            for i, (art, fp) in enumerate(zip(ordered, fps)):
-                sk = article_sketch(fp, settings)
-                meta = _meta_row(art)
-                rows.append((i, art.id, digests.get(art.id, b""), prio_key(art), int(leaders[i]), int(family[i]),
-                             sk.tobytes(), json.dumps(meta, ensure_ascii=False)))
-                sketch_rows.extend((int(v), i) for v in _signed(sk).tolist())
-                credit_rows.extend((k, i) for k in meta["credits"])
-            conn.executemany("INSERT INTO reuse_index_articles VALUES (?,?,?,?,?,?,?,?)", rows)
-            conn.executemany("INSERT OR IGNORE INTO reuse_index_sketch VALUES (?,?)", sketch_rows)
-            conn.executemany("INSERT OR IGNORE INTO reuse_index_credits VALUES (?,?)", credit_rows)
-            conn.executemany("INSERT INTO reuse_index_folded VALUES (?,?)",
-                             ((i, _pack(fp.folded)) for i, fp in enumerate(fps)))
-            conn.executemany("INSERT INTO reuse_index_grams VALUES (?,?,?,?)",
-                             zip(_signed(h).tolist(), f.tolist(), d.tolist(), p.tolist()))
+            for start in range(0, len(ordered), 2000):          # rows built a slice at a time
+                rows, sketch_rows, credit_rows = [], [], []
+                for i in range(start, min(start + 2000, len(ordered))):
+                    art, fp = ordered[i], fps[i]
+                    sk = article_sketch(fp, settings)
+                    meta = _meta_row(art)
+                    rows.append((i, art.id, digests.get(art.id, b""), prio_key(art), int(leaders[i]),
+                                 int(family[i]), sk.tobytes(), json.dumps(meta, ensure_ascii=False)))
+                    sketch_rows.extend((int(v), i) for v in _signed(sk).tolist())
+                    credit_rows.extend((k, i) for k in meta["credits"])
+                conn.executemany("INSERT INTO reuse_index_articles VALUES (?,?,?,?,?,?,?,?)", rows)
+                conn.executemany("INSERT OR IGNORE INTO reuse_index_sketch VALUES (?,?)", sketch_rows)
+                conn.executemany("INSERT OR IGNORE INTO reuse_index_credits VALUES (?,?)", credit_rows)
+                conn.executemany("INSERT INTO reuse_index_folded VALUES (?,?)",
+                                 ((i, _pack(fps[i].folded)) for i in range(start, min(start + 2000, len(ordered)))))
+            signed = _signed(h)
+            for lo in range(0, len(h), GRAM_CHUNK):          # Python ints for a slice at a time
+                hi = lo + GRAM_CHUNK
+                conn.executemany("INSERT INTO reuse_index_grams VALUES (?,?,?,?)",
+                                 zip(signed[lo:hi].tolist(), f[lo:hi].tolist(), d[lo:hi].tolist(), p[lo:hi].tolist()))
             values, counts = np.unique(h, return_counts=True)
             keep = counts >= settings.formula_min_docs
             conn.executemany("INSERT INTO reuse_index_common VALUES (?,?)",
