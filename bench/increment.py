@@ -135,6 +135,7 @@ def child_build(work: Path, size: int, new: int) -> dict:
     inputs = [str(old_dir)] + [str(work / SYNTH / f"part{p:02d}") for p in range(1, size)]
     db = work / f"built-{size}.db"
     out = work / f"built-{size}-out"
+    shutil.rmtree(out, ignore_errors=True)          # a full run writes its outputs from scratch
     steps: dict = {}
     cpu = _cpu()
     with Store(db) as store:
