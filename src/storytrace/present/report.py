@@ -36,9 +36,12 @@ STATIC = HERE / "static"
 _SAFE_SCHEMES = ("http://", "https://")
 
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
 def anchor(kind: str, key: str) -> str:
     """An HTML id from any string (ids come from data, so keep only safe characters)."""
-    return f"{kind}-" + re.sub(r"[^A-Za-z0-9_-]", "_", key)
+    return f"{kind}-" + _UNSAFE.sub("_", key)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -348,6 +351,17 @@ class _Raw:
                 [[f, self.digest("Family", f)] for f in families],
                 [[a, self.digest("Article", a)] for a in others]]
 
+    def event_key(self, e: str, mode: str) -> str:
+        """The cache key of an event's row, sort keys and pairs: a digest of `event_inputs(e)`
+        (and of the code), written flat (ids and hex digests; the one title as JSON)."""
+        head, members, links, families, others = self.event_inputs(e)
+        parts = [code_version(), "meta", mode, json.dumps(head, ensure_ascii=False)]
+        parts += [f"{a}={d}" for a, d in members] + ["|"]
+        parts += ["\x1f".join(k) + f"={d}" for k, d in links] + ["|"]
+        parts += [f"{f}={d}" for f, d in families] + ["|"]
+        parts += [f"{a}={d}" for a, d in others]
+        return hashlib.blake2b("\x1e".join(parts).encode("utf-8"), digest_size=20).hexdigest()
+
     def data(self, event_ids: list[str]) -> ReportData:
         """Views of these events, parsed from the rows (every record they show or compare with)."""
         digests: dict[int, str] = {}
@@ -479,7 +493,7 @@ def render_cached(store: Store, cache: "FragmentCache", newest: int | None = Non
     mode = "static"
     event_of = {a: e for e in choice.order for a in choice.members[e]}
     header = _Header(raw, event_of)
-    meta_keys = {e: fragment_key("meta", mode, raw.event_inputs(e)) for e in choice.order}
+    meta_keys = {e: raw.event_key(e, mode) for e in choice.order}
     found_text = cache.get_many(list(meta_keys.values()))
     found = {k: json.loads(v) for k, v in found_text.items()}
     built: dict[str, Any] = {}                     # event id -> its view, for the events drawn
