@@ -117,7 +117,7 @@ def _pipeline(store, inputs: list[str], out: Path, steps: dict, stub_ids_of_new:
         jsonl.write()
         steps["  outputs: jsonl"] = time.perf_counter() - t
         steps["partitions rewritten"] = f"{len(jsonl.written)} of " + str(sum(
-            1 for _ in (out / "parts").rglob("*.jsonl")))
+            1 for _ in (out / "parts").rglob("*.jsonl"))) + f" (changes from the {jsonl.path})"
         t2 = time.perf_counter()
         had = cache_path(out / "report.html").exists()
         write_report(store, out / "report.html")
