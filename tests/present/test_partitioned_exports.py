@@ -80,6 +80,7 @@ def test_increment_rewrites_only_the_days_it_touches(sample_store, tmp_path):
     inc = PartitionedJsonl(sample_store, out)
     inc.write()
     assert inc.path == "log"                   # read from the store's log of what changed
+    assert inc.reused_lines == 1               # the storm warning's own line, copied as it was
     # new day everywhere; the quoted article's day (its original_share changed); nothing else
     assert sorted(inc.written) == [("articles", "2026-03-05"), ("articles", "2026-03-06"),
                                    ("events", "2026-03-06"), ("reuse", "2026-03-06")]
@@ -180,7 +181,7 @@ def test_random_changes_read_from_the_log_equal_hashing_everything(sample_store,
     out = tmp_path / "out"
     write_jsonl_outputs(sample_store, out)
     arts = list(sample_articles().values())
-    paths = []
+    paths, reused = [], 0
     for step in range(24):
         op = rng.choice(["add", "move", "undate", "link", "unlink", "event", "drop-event", "relink-all",
                          "retitle", "touch-links"])
@@ -223,8 +224,9 @@ def test_random_changes_read_from_the_log_equal_hashing_everything(sample_store,
         inc = PartitionedJsonl(sample_store, out)
         inc.write()
         paths.append(inc.path)
+        reused += inc.reused_lines
         _same_as_fresh(sample_store, out, tmp_path)
-    assert set(paths) == {"log"}
+    assert set(paths) == {"log"} and reused > 0
 
 
 def test_another_folder_or_a_read_only_store_hashes_every_row(sample_store, tmp_path):

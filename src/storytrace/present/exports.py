@@ -74,13 +74,17 @@ def _atomic_writer(path: Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
+def _lines(rows: Iterable[dict[str, Any]]) -> Iterable[str]:
+    for row in rows:
+        line = json.dumps(row, ensure_ascii=False)
+        # U+2028/9 are legal in JSON but many line readers split on them.
+        yield line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
+
+
 def _write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> Path:
     def write(tmp: Path) -> None:
         with open(tmp, "w", encoding="utf-8") as fh:
-            for row in rows:
-                line = json.dumps(row, ensure_ascii=False)
-                # U+2028/9 are legal in JSON but many line readers split on them.
-                fh.write(line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n")
+            fh.writelines(_lines(rows))
     return _atomic_writer(path, write)
 
 
@@ -204,6 +208,24 @@ def _h(data: bytes) -> bytes:
     return hashlib.md5(data, usedforsecurity=False).digest()
 
 
+def _row_digest(row: bytes, touching: list[bytes] | None = None) -> str:
+    """The digest of one record's line: its stored row (and, for an article, the links
+    touching it), under LAYOUT_VERSION."""
+    return _h(LAYOUT_VERSION.encode() + b"\t" + row + b"".join(sorted(touching or ()))).hex()
+
+
+def _key_text(table: str, key: Any) -> str:
+    return _SEP.join(key) if table == "reuse" else key
+
+
+def _line_prefix(table: str, key: Any) -> str:
+    """How the line of `key` starts (records are written with the key fields first)."""
+    dump = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
+    if table == "reuse":
+        return f'{{"a": {dump(key[0])}, "b": {dump(key[1])}, "kind": {dump(key[2])}, '
+    return f'{{"id": {dump(key)}, '
+
+
 @contextmanager
 def _read_snapshot(store: Store):
     """One read transaction (WAL snapshot): what is planned and what is written agree even
@@ -228,21 +250,24 @@ def _chunks(items: list, size: int = 500):
 class _Part:
     """One partition of one table: the stored rows it is made from and their digest."""
 
-    __slots__ = ("keys", "hasher")
+    __slots__ = ("keys", "hasher", "rows")
 
     def __init__(self) -> None:
         self.keys: list = []
         self.hasher = hashlib.blake2b(LAYOUT_VERSION.encode(), digest_size=16)
+        self.rows: list[str] = []          # each row's digest (what its line is made from)
 
     def digest(self) -> str:
         return self.hasher.hexdigest()
 
 
 # What changed since the last export, recorded by the store itself: triggers append the key of
-# every row written to the exported tables to `export_log`, and `export_rows` holds each
-# exported row's partition as of the last export (`meta` export:seq = the last log entry it
-# includes). An export that starts where the last one ended reads only the log.
+# every row written to the exported tables to `export_log`, and `export_lines` holds each
+# exported row's partition and line digest as of the last export (`meta` export:seq = the last
+# log entry it includes). An export that starts where the last one ended reads only the log,
+# and in a partition it rewrites copies the lines whose digest is unchanged.
 _SEP = "\x1f"       # between a, b and kind in a link's key (sorts like the tuple)
+_STATE = f"export_lines {LAYOUT_VERSION}"   # what `export_lines` holds (meta export:state)
 _LOGGED = {"articles": "{r}.id", "reuse": "{r}.a || char(31) || {r}.b || char(31) || {r}.kind",
            "events": "{r}.id", "event_members": "{r}.article", "families": "{r}.id"}
 
@@ -251,9 +276,9 @@ def _log_schema() -> list[str]:
     """The statements that create the log, the row table and one trigger per table and write."""
     out = ["CREATE TABLE IF NOT EXISTS export_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
            "tbl TEXT NOT NULL, key TEXT NOT NULL)",
-           "CREATE TABLE IF NOT EXISTS export_rows (tbl TEXT NOT NULL, key TEXT NOT NULL, day TEXT NOT NULL, "
-           "PRIMARY KEY (tbl, key)) WITHOUT ROWID",
-           "CREATE INDEX IF NOT EXISTS export_rows_day ON export_rows(tbl, day)"]
+           "CREATE TABLE IF NOT EXISTS export_lines (tbl TEXT NOT NULL, key TEXT NOT NULL, day TEXT NOT NULL, "
+           "digest TEXT NOT NULL, PRIMARY KEY (tbl, key)) WITHOUT ROWID",
+           "CREATE INDEX IF NOT EXISTS export_lines_day ON export_lines(tbl, day)"]
     for table, key in _LOGGED.items():
         for op, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
             body = " ".join(f"INSERT INTO export_log(tbl, key) VALUES ('{table}', {key.format(r=r)});" for r in rows)
@@ -296,6 +321,9 @@ class PartitionedJsonl:
         self.use_log = use_log
         self.written: list[tuple[str, str]] = []
         self.path = ""
+        self.reused_lines = 0                 # lines of rewritten partitions kept as they were
+        self._old_rows: dict[tuple[str, str], dict[str, str]] = {}
+        self._new_rows: dict[tuple[str, str], list[tuple[str, str]]] = {}
 
     # -- the log ------------------------------------------------------------------------
     def _ensure_log(self) -> bool:
@@ -327,6 +355,8 @@ class PartitionedJsonl:
         day: dict[str, str] = {}
         event_day: dict[str, str] = {}
         articles: dict[str, _Part] = {}
+        art_row: dict[str, bytes] = {}
+        touching_rows: dict[str, list[bytes]] = {}
         for aid, published, data, event in conn.execute(
                 "SELECT a.id, a.published, CAST(a.data AS BLOB), m.event FROM articles a "
                 "LEFT JOIN event_members m ON m.article = a.id ORDER BY a.id"):
@@ -335,7 +365,8 @@ class PartitionedJsonl:
                 event_day[event] = key          # an event's day: its earliest dated member's
             part = articles.get(key) or articles.setdefault(key, _Part())
             part.keys.append(aid)
-            part.hasher.update(f"{aid}\t{event}\t".encode() + _h(data))
+            row = art_row[aid] = f"{aid}\t{event}\t".encode() + _h(data)
+            part.hasher.update(row)
         touching: dict[str, _Part] = {}        # per article day: the links touching its articles
         reuse: dict[str, _Part] = {}
         for a, b, kind, data in conn.execute(
@@ -344,17 +375,25 @@ class PartitionedJsonl:
             key = _link_day(day.get(a), day.get(b))
             part = reuse.get(key) or reuse.setdefault(key, _Part())
             part.keys.append((a, b, kind))
+            part.rows.append(_row_digest(row))
             part.hasher.update(row)
             for k in {day[x] for x in (a, b) if x in day}:
                 (touching.get(k) or touching.setdefault(k, _Part())).hasher.update(row)
+            for x in {a, b}:
+                if x in day:
+                    touching_rows.setdefault(x, []).append(row)
         for key, part in touching.items():
             articles[key].hasher.update(b"links\t" + part.hasher.digest())
+        for part in articles.values():
+            part.rows = [_row_digest(art_row[aid], touching_rows.get(aid)) for aid in part.keys]
         events: dict[str, _Part] = {}
         for eid, data in conn.execute("SELECT id, CAST(data AS BLOB) FROM events ORDER BY id"):
             key = event_day.get(eid, UNDATED)
             part = events.get(key) or events.setdefault(key, _Part())
             part.keys.append(eid)
-            part.hasher.update(eid.encode() + b"\t" + _h(data))
+            row = eid.encode() + b"\t" + _h(data)
+            part.rows.append(_row_digest(row))
+            part.hasher.update(row)
         families: dict[str, _Part] = {}
         if conn.execute("SELECT 1 FROM sqlite_master WHERE name='families'").fetchone():
             for fid, rep, data in conn.execute(
@@ -362,39 +401,52 @@ class PartitionedJsonl:
                 key = day.get(rep, UNDATED)
                 part = families.get(key) or families.setdefault(key, _Part())
                 part.keys.append(fid)
-                part.hasher.update(fid.encode() + b"\t" + _h(data))
+                row = fid.encode() + b"\t" + _h(data)
+                part.rows.append(_row_digest(row))
+                part.hasher.update(row)
         return {"articles": articles, "events": events, "reuse": reuse, "families": families}
 
     # -- one partition from its keys (the same digest as the plan's) ---------------------
-    def _part(self, conn: sqlite3.Connection, table: str, keys: list) -> tuple[str, Any]:
-        """(digest, event_of) of the partition holding `keys` (sorted in export order)."""
+    def _part(self, conn: sqlite3.Connection, table: str, keys: list) -> tuple[_Part, Any]:
+        """(the partition holding `keys`, sorted in export order, with its digest and its rows'
+        digests as the plan makes them; event_of for articles)."""
         part = _Part()
+        part.keys = keys
         if table == "articles":
             rows = {aid: (event, data) for aid, data, event in _in(
                 conn, "SELECT a.id, CAST(a.data AS BLOB), m.event FROM articles a LEFT JOIN event_members m "
                       "ON m.article = a.id WHERE a.id IN ({marks})", keys)}
+            art_row = {}
             for aid in keys:
                 event, data = rows[aid]
-                part.hasher.update(f"{aid}\t{event}\t".encode() + _h(data))
+                art_row[aid] = f"{aid}\t{event}\t".encode() + _h(data)
+                part.hasher.update(art_row[aid])
             links = {}
             for end in ("a", "b"):
                 for a, b, kind, data in _in(conn, f"SELECT a, b, kind, CAST(data AS BLOB) FROM reuse "
                                                   f"WHERE {end} IN ({{marks}})", keys):
                     links[(a, b, kind)] = data
+            touching_rows: dict[str, list[bytes]] = {}
             if links:
                 touching = _Part()
                 for k in sorted(links):
-                    touching.hasher.update("\t".join(k).encode() + b"\t" + _h(links[k]))
+                    row = "\t".join(k).encode() + b"\t" + _h(links[k])
+                    touching.hasher.update(row)
+                    for x in set(k[:2]) & art_row.keys():
+                        touching_rows.setdefault(x, []).append(row)
                 part.hasher.update(b"links\t" + touching.hasher.digest())
-            return part.digest(), {aid: rows[aid][0] for aid in keys}
+            part.rows = [_row_digest(art_row[aid], touching_rows.get(aid)) for aid in keys]
+            return part, {aid: rows[aid][0] for aid in keys}
         for key in keys:
             if table == "reuse":
                 data = conn.execute("SELECT CAST(data AS BLOB) FROM reuse WHERE a=? AND b=? AND kind=?", key).fetchone()[0]
-                part.hasher.update("\t".join(key).encode() + b"\t" + _h(data))
+                row = "\t".join(key).encode() + b"\t" + _h(data)
             else:
                 data = conn.execute(f"SELECT CAST(data AS BLOB) FROM {table} WHERE id=?", (key,)).fetchone()[0]
-                part.hasher.update(key.encode() + b"\t" + _h(data))
-        return part.digest(), None
+                row = key.encode() + b"\t" + _h(data)
+            part.hasher.update(row)
+            part.rows.append(_row_digest(row))
+        return part, None
 
     def _changes(self, conn: sqlite3.Connection, since: int, upto: int
                  ) -> tuple[dict[str, dict[str, list]], dict[str, dict[str, str | None]]]:
@@ -405,7 +457,7 @@ class PartitionedJsonl:
             logged["articles" if tbl == "event_members" else tbl].add(key)
 
         def old_days(table: str, keys) -> dict[str, str]:
-            return dict(_in(conn, "SELECT key, day FROM export_rows WHERE tbl=? AND key IN ({marks})",
+            return dict(_in(conn, "SELECT key, day FROM export_lines WHERE tbl=? AND key IN ({marks})",
                             list(keys), prefix=(table,)))
 
         old = {"articles": old_days("articles", logged["articles"])}
@@ -452,8 +504,10 @@ class PartitionedJsonl:
         for table, days in dirty.items():
             parts[table] = {}
             for day in days:
-                keys = {k for (k,) in conn.execute("SELECT key FROM export_rows WHERE tbl=? AND day=?", (table, day))}
-                keys = {k for k in keys if k not in now[table]} | {k for k, d in now[table].items() if d == day}
+                self._old_rows[(table, day)] = dict(conn.execute(
+                    "SELECT key, digest FROM export_lines WHERE tbl=? AND day=?", (table, day)))
+                keys = {k for k in self._old_rows[(table, day)] if k not in now[table]}
+                keys |= {k for k, d in now[table].items() if d == day}
                 parts[table][day] = sorted(_link_key(k) for k in keys) if table == "reuse" else sorted(keys)
         return parts, now
 
@@ -489,6 +543,44 @@ class PartitionedJsonl:
             out.append(row)
         return out
 
+    def _kept_lines(self, table: str, day: str, path: Path, prev: dict | None) -> dict[str, tuple[str, str]]:
+        """The lines of a partition file as the last export wrote it: key -> (row digest, line),
+        or nothing when the file is not exactly that (size, rows, or a line's start differ)."""
+        old = self._old_rows.get((table, day)) or {}
+        if not old or not prev or not path.is_file() or path.stat().st_size != prev.get("bytes"):
+            return {}
+        lines = path.read_text(encoding="utf-8").split("\n")
+        if lines[-1] != "" or len(lines) - 1 != len(old) or prev.get("rows") != len(old):
+            return {}
+        out = {}
+        for k, line in zip(sorted(old), lines):
+            key = _link_key(k) if table == "reuse" else k
+            if not line.startswith(_line_prefix(table, key)):
+                return {}
+            out[k] = (old[k], line + "\n")
+        return out
+
+    def _write_part(self, conn: sqlite3.Connection, table: str, path: Path, part: _Part,
+                    kept: dict[str, tuple[str, str]], event_of: dict[str, str | None]) -> None:
+        """Write one partition: a line whose row digest is unchanged is copied from the file
+        the last export wrote, the others are read from the store and serialized."""
+        texts = [_key_text(table, k) for k in part.keys]
+        fresh = [k for k, t, d in zip(part.keys, texts, part.rows) if kept.get(t, ("",))[0] != d]
+        made = iter(_lines(self._records(conn, table, fresh, event_of)))
+        out = []
+        for t, d in zip(texts, part.rows):
+            line = kept.get(t)
+            if line is not None and line[0] == d:
+                out.append(line[1])
+                self.reused_lines += 1
+            else:
+                out.append(next(made))
+
+        def write(tmp: Path) -> None:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                fh.writelines(out)
+        _atomic_writer(path, write)
+
     def _manifest(self) -> dict[str, Any]:
         path = self.out / PARTS / MANIFEST
         try:
@@ -504,7 +596,7 @@ class PartitionedJsonl:
         logging = self._ensure_log()
         tables: dict[str, list[dict[str, Any]]] = {}
         paths = []
-        self.written = []
+        self.written, self.reused_lines, self._old_rows, self._new_rows = [], 0, {}, {}
         with _read_snapshot(self.store) as conn:
             upto = base = store_id = None
             if logging:
@@ -513,6 +605,8 @@ class PartitionedJsonl:
                                     "(SELECT seq FROM sqlite_sequence WHERE name='export_log'), 0))").fetchone()[0]
                 store_id = self._meta(conn, "export:id")
                 seq = self._meta(conn, "export:seq")
+                if self._meta(conn, "export:state") != _STATE:
+                    seq = None                  # rows kept by another version of this code: hash every row
                 if (seq is not None and manifest.get("store") == store_id and manifest.get("log_seq") == int(seq)
                         and upto - int(seq) < LOG_LIMIT and all(isinstance(before.get(t), list) for t in JSONL_TABLES)):
                     base = int(seq)
@@ -533,9 +627,10 @@ class PartitionedJsonl:
                     path = self.out / PARTS / table / f"{key}.jsonl"
                     if key not in parts[table] and not (path.is_file() and path.stat().st_size == entry.get("bytes")):
                         keys = sorted(k for (k,) in conn.execute(
-                            "SELECT key FROM export_rows WHERE tbl=? AND day=?", (table, key)))
+                            "SELECT key FROM export_lines WHERE tbl=? AND day=?", (table, key)))
                         parts[table][key] = [_link_key(k) for k in keys] if table == "reuse" else keys
                         entry["digest"] = None          # lost or edited by hand: write it again
+                        self._old_rows[(table, key)] = {}
                 changed = False
                 for key, keys in parts[table].items():
                     path = folder / f"{key}.jsonl"
@@ -545,9 +640,11 @@ class PartitionedJsonl:
                         path.unlink(missing_ok=True)
                         continue
                     if base is None:
-                        digest, event_of = plan[table][key].digest(), None
+                        part, event_of = plan[table][key], None
                     else:
-                        digest, event_of = self._part(conn, table, keys)
+                        part, event_of = self._part(conn, table, keys)
+                    digest = part.digest()
+                    self._new_rows[(table, key)] = [(_key_text(table, k), d) for k, d in zip(keys, part.rows)]
                     entry = {"key": key, "file": f"{PARTS}/{table}/{key}.jsonl", "rows": len(keys), "digest": digest}
                     prev = old.get(key)
                     if (prev and prev.get("digest") == digest and path.is_file()
@@ -557,7 +654,8 @@ class PartitionedJsonl:
                         if event_of is None and table == "articles":
                             event_of = dict(_in(conn, "SELECT article, event FROM event_members "
                                                       "WHERE article IN ({marks})", keys))
-                        _write_jsonl(path, self._records(conn, table, keys, event_of or {}))
+                        kept = self._kept_lines(table, key, path, prev) if base is not None else {}
+                        self._write_part(conn, table, path, part, kept, event_of or {})
                         entry["bytes"] = path.stat().st_size
                         self.written.append((table, key))
                         changed = True
@@ -586,7 +684,7 @@ class PartitionedJsonl:
 
     def _record(self, base: int | None, upto: int, full: dict[str, dict[str, list]] | None,
                 moved: dict[str, dict[str, str | None]] | None) -> None:
-        """Bring `export_rows` to the state this export wrote (log entries up to `upto`), unless
+        """Bring `export_lines` to the state this export wrote (log entries up to `upto`), unless
         another export moved it meanwhile; drop the log entries it covers."""
         try:
             with self.store.transaction() as conn:
@@ -596,18 +694,16 @@ class PartitionedJsonl:
                     conn.execute("DELETE FROM meta WHERE key='export:seq'")
                     return
                 if full is not None:
-                    conn.execute("DELETE FROM export_rows")
-                    conn.executemany("INSERT INTO export_rows VALUES (?,?,?)", (
-                        (t, _SEP.join(k) if t == "reuse" else k, day)
-                        for t in JSONL_TABLES for day, keys in full[t].items() for k in keys))
+                    conn.execute("DELETE FROM export_lines")
                 else:
                     for t, rows in moved.items():
-                        conn.executemany("DELETE FROM export_rows WHERE tbl=? AND key=?",
+                        conn.executemany("DELETE FROM export_lines WHERE tbl=? AND key=?",
                                          ((t, k) for k, d in rows.items() if d is None))
-                        conn.executemany("INSERT OR REPLACE INTO export_rows VALUES (?,?,?)",
-                                         ((t, k, d) for k, d in rows.items() if d is not None))
+                conn.executemany("INSERT OR REPLACE INTO export_lines VALUES (?,?,?,?)", (
+                    (t, k, day, d) for (t, day), rows in self._new_rows.items() for k, d in rows))
                 conn.execute("DELETE FROM export_log WHERE seq <= ?", (upto,))
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('export:seq', ?)", (str(upto),))
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('export:state', ?)", (_STATE,))
         except sqlite3.Error:
             pass
 
