@@ -108,7 +108,7 @@ def _pipeline(store, inputs: list[str], out: Path, steps: dict, stub_ids_of_new:
     t = time.perf_counter()
     try:
         from storytrace.present.exports import PartitionedJsonl
-        from storytrace.present.report import FragmentCache, cache_path, write_report
+        from storytrace.present.report import cache_path, write_report
     except ImportError:                  # older code (--increment-src): outputs in one call
         write_outputs(store, out)
     else:

@@ -26,7 +26,7 @@ from markupsafe import Markup
 
 from ..model import Article, Event, Family, ReuseLink
 from ..store import Store
-from .compare import PASSAGE_CLASSES, PairView, build_pair, pair_payload
+from .compare import PASSAGE_CLASSES, build_pair, pair_payload
 from .svg import KIND_COLOURS, KIND_LABELS, LANGUAGE_COLOURS, OTHER_COLOUR, SEGMENT_COLOURS
 from .views import SORTS, ReportData, lang_tag, parse_when, sort_events
 
@@ -172,11 +172,6 @@ def related_links(data: ReportData) -> list[tuple[Article, Article, ReuseLink]]:
     return out
 
 
-def related_pairs(data: ReportData) -> list[PairView]:
-    """One side-by-side view per related pair of an event (the source on the left), newest events first."""
-    return [build_pair(a, b, link) for a, b, link in related_links(data)]
-
-
 def _prerender_ids(pairs: list[tuple[Article, Article]]) -> set[str]:
     ids, budget = set(), PRERENDER_CHARS
     for a, b in pairs:
@@ -185,12 +180,6 @@ def _prerender_ids(pairs: list[tuple[Article, Article]]) -> set[str]:
             budget -= cost
             ids.add(StaticUrls.pair_id(a.id, b.id))
     return ids
-
-
-def split_prerendered(views: list[PairView]) -> tuple[list[PairView], set[str]]:
-    """Pairs to pre-render: those inside multi-article events first, within PRERENDER_CHARS."""
-    ids = _prerender_ids([(v.a, v.b) for v in views])
-    return [v for v in views if StaticUrls.pair_id(v.a.id, v.b.id) in ids], ids
 
 
 def static_asset(name: str) -> str:
