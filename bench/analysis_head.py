@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import shutil
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -98,14 +96,10 @@ def prepare(db: Path, new: Path) -> dict:
 
 
 def _run(args: list[str], src: Path | None) -> dict:
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    if src is not None:
-        env["PYTHONPATH"] = str(src)
-    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env)
-    lines = [l for l in proc.stdout.splitlines() if l.startswith("{")]
-    if proc.returncode or not lines:
-        raise SystemExit(f"child {args} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(lines[-1])
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from child import child_json
+
+    return child_json(__file__, args, src)
 
 
 def main() -> int:

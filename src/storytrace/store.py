@@ -735,42 +735,39 @@ class Store:
                  for k, v in vectors.items()])
 
     # -- event signals cache (per article; `engines.local.cached_signals`) ----------
-    def get_signals(self, keys: dict[str, str]) -> dict[str, bytes]:
-        """Article id -> stored signals record, for those stored under the given key."""
-        out: dict[str, bytes] = {}
-        ids = list(keys)
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            for article, key, data in self._conn.execute(
-                    f"SELECT article, key, data FROM signals WHERE article IN ({marks})", chunk):
-                if keys[article] == key:
-                    out[article] = data
-        return out
-
-    def put_signals(self, records: dict[str, tuple[str, bytes]]) -> None:
-        """Store article id -> (key, signals record), replacing older ones."""
-        with self.transaction() as conn:
-            conn.executemany("INSERT OR REPLACE INTO signals VALUES (?,?,?)",
-                             [(a, k, d) for a, (k, d) in records.items()])
-
-    # -- compact event rows (per article; `engines.local.cached_rows`) ----------------
-    def get_event_rows(self, keys: dict[str, str]) -> dict[str, bytes]:
-        """Article id -> stored compact event row, for those stored under the given key."""
+    def _get_keyed(self, table: str, keys: dict[str, str]) -> dict[str, bytes]:
+        """Article id -> record of a per-article cache table (article, key, data), for
+        those stored under the given key (an older key means the record is stale)."""
         out: dict[str, bytes] = {}
         for chunk in _chunks(list(keys)):
             marks = ",".join("?" * len(chunk))
             for article, key, data in self._conn.execute(
-                    f"SELECT article, key, data FROM event_rows WHERE article IN ({marks})", chunk):
+                    f"SELECT article, key, data FROM {table} WHERE article IN ({marks})", chunk):
                 if keys[article] == key:
                     out[article] = data
         return out
 
+    def _put_keyed(self, table: str, records: dict[str, tuple[str, bytes]]) -> None:
+        with self.transaction() as conn:
+            conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?,?,?)",
+                             [(a, k, d) for a, (k, d) in records.items()])
+
+    def get_signals(self, keys: dict[str, str]) -> dict[str, bytes]:
+        """Article id -> stored signals record, for those stored under the given key."""
+        return self._get_keyed("signals", keys)
+
+    def put_signals(self, records: dict[str, tuple[str, bytes]]) -> None:
+        """Store article id -> (key, signals record), replacing older ones."""
+        self._put_keyed("signals", records)
+
+    # -- compact event rows (per article; `engines.local.cached_rows`) ----------------
+    def get_event_rows(self, keys: dict[str, str]) -> dict[str, bytes]:
+        """Article id -> stored compact event row, for those stored under the given key."""
+        return self._get_keyed("event_rows", keys)
+
     def put_event_rows(self, records: dict[str, tuple[str, bytes]]) -> None:
         """Store article id -> (key, compact event row), replacing older ones."""
-        with self.transaction() as conn:
-            conn.executemany("INSERT OR REPLACE INTO event_rows VALUES (?,?,?)",
-                             [(a, k, d) for a, (k, d) in records.items()])
+        self._put_keyed("event_rows", records)
 
     # -- alignment memo (per candidate pair; `engines.local.AlignmentMemo`) ---------
     def get_alignments(self, keys: list[str]) -> dict[str, str]:
