@@ -573,11 +573,7 @@ class Store:
                                            (a, b, *kinds)).fetchall():
                 self._results_delta(conn, f"reuse:{kind}", removed=[data])
                 conn.execute("DELETE FROM reuse WHERE a=? AND b=? AND kind=?", (a, b, kind))
-        for l in links:
-            data = json.dumps(l.to_dict(), ensure_ascii=False)
-            old = conn.execute("SELECT data FROM reuse WHERE a=? AND b=? AND kind=?", (l.a, l.b, l.kind)).fetchone()
-            self._results_delta(conn, f"reuse:{l.kind}", added=[data], removed=[old[0]] if old else [])
-            conn.execute("INSERT OR REPLACE INTO reuse VALUES (?,?,?,?)", (l.a, l.b, l.kind, data))
+        self._upsert_links(conn, links)
         for fid in drop_families:
             conn.execute("DELETE FROM family_members WHERE family=?", (fid,))
             conn.execute("DELETE FROM families WHERE id=?", (fid,))
@@ -696,11 +692,16 @@ class Store:
                     for a, b, data in rows:
                         self._results_delta(conn, f"reuse:{kind}", removed=[data])
                         conn.execute("DELETE FROM reuse WHERE a=? AND b=? AND kind=?", (a, b, kind))
-            for l in links:
-                data = json.dumps(l.to_dict(), ensure_ascii=False)
-                old = conn.execute("SELECT data FROM reuse WHERE a=? AND b=? AND kind=?", (l.a, l.b, l.kind)).fetchone()
-                self._results_delta(conn, f"reuse:{l.kind}", added=[data], removed=[old[0]] if old else [])
-                conn.execute("INSERT OR REPLACE INTO reuse VALUES (?,?,?,?)", (l.a, l.b, l.kind, data))
+            self._upsert_links(conn, links)
+
+    def _upsert_links(self, conn: sqlite3.Connection, links: Iterable[ReuseLink]) -> None:
+        """Inside a transaction: write links over any stored row of the same pair and kind,
+        keeping the results sums current."""
+        for l in links:
+            data = json.dumps(l.to_dict(), ensure_ascii=False)
+            old = conn.execute("SELECT data FROM reuse WHERE a=? AND b=? AND kind=?", (l.a, l.b, l.kind)).fetchone()
+            self._results_delta(conn, f"reuse:{l.kind}", added=[data], removed=[old[0]] if old else [])
+            conn.execute("INSERT OR REPLACE INTO reuse VALUES (?,?,?,?)", (l.a, l.b, l.kind, data))
 
     def events(self) -> list[Event]:
         rows = self._conn.execute("SELECT data FROM events ORDER BY id").fetchall()

@@ -214,6 +214,14 @@ def _row_digest(row: bytes, touching: list[bytes] | None = None) -> str:
     return _h(LAYOUT_VERSION.encode() + b"\t" + row + b"".join(sorted(touching or ()))).hex()
 
 
+def _add_row(parts: dict, key: str, ident, row: bytes) -> None:
+    """File one record's row under its partition `key`: its key, its row digest, the partition digest."""
+    part = parts.get(key) or parts.setdefault(key, _Part())
+    part.keys.append(ident)
+    part.rows.append(_row_digest(row))
+    part.hasher.update(row)
+
+
 def _key_text(table: str, key: Any) -> str:
     return _SEP.join(key) if table == "reuse" else key
 
@@ -372,11 +380,7 @@ class PartitionedJsonl:
         for a, b, kind, data in conn.execute(
                 "SELECT a, b, kind, CAST(data AS BLOB) FROM reuse ORDER BY a, b, kind"):
             row = f"{a}\t{b}\t{kind}\t".encode() + _h(data)
-            key = _link_day(day.get(a), day.get(b))
-            part = reuse.get(key) or reuse.setdefault(key, _Part())
-            part.keys.append((a, b, kind))
-            part.rows.append(_row_digest(row))
-            part.hasher.update(row)
+            _add_row(reuse, _link_day(day.get(a), day.get(b)), (a, b, kind), row)
             for k in {day[x] for x in (a, b) if x in day}:
                 (touching.get(k) or touching.setdefault(k, _Part())).hasher.update(row)
             for x in {a, b}:
@@ -388,22 +392,12 @@ class PartitionedJsonl:
             part.rows = [_row_digest(art_row[aid], touching_rows.get(aid)) for aid in part.keys]
         events: dict[str, _Part] = {}
         for eid, data in conn.execute("SELECT id, CAST(data AS BLOB) FROM events ORDER BY id"):
-            key = event_day.get(eid, UNDATED)
-            part = events.get(key) or events.setdefault(key, _Part())
-            part.keys.append(eid)
-            row = eid.encode() + b"\t" + _h(data)
-            part.rows.append(_row_digest(row))
-            part.hasher.update(row)
+            _add_row(events, event_day.get(eid, UNDATED), eid, eid.encode() + b"\t" + _h(data))
         families: dict[str, _Part] = {}
         if conn.execute("SELECT 1 FROM sqlite_master WHERE name='families'").fetchone():
             for fid, rep, data in conn.execute(
                     "SELECT id, representative, CAST(data AS BLOB) FROM families ORDER BY id"):
-                key = day.get(rep, UNDATED)
-                part = families.get(key) or families.setdefault(key, _Part())
-                part.keys.append(fid)
-                row = fid.encode() + b"\t" + _h(data)
-                part.rows.append(_row_digest(row))
-                part.hasher.update(row)
+                _add_row(families, day.get(rep, UNDATED), fid, fid.encode() + b"\t" + _h(data))
         return {"articles": articles, "events": events, "reuse": reuse, "families": families}
 
     # -- one partition from its keys (the same digest as the plan's) ---------------------

@@ -439,16 +439,10 @@ def render_data(data: ReportData, omitted: int = 0, cache: "FragmentCache | None
         pid = StaticUrls.pair_id(a.id, b.id)
         value = found.get(key)
         if value is None:
-            view = build_pair(a, b, link)
-            event_id = data.event_of.get(a.id)
-            value = json.dumps({"payload": pair_payload(view, event_id), "html": pair_template.render(
-                pv=view, urls=urls, pid=pid, event_id=event_id) if pid in prerendered_ids else None},
-                ensure_ascii=False)
+            value = _pair_value(pair_template, build_pair(a, b, link), urls, pid, data.event_of.get(a.id),
+                                pid in prerendered_ids)
         cache.keep(key, value)
-        piece = json.loads(value)
-        payload[pid] = piece["payload"]
-        if piece["html"] is not None:
-            pair_sections.append(Markup(piece["html"]))
+        _take_piece(value, pid, payload, pair_sections)
     template = env.get_template("report.html")
     return template.render(
         data=data, events=sort_events(data.events), urls=urls, rows=None, event_sections=event_sections,
@@ -560,14 +554,9 @@ def render_cached(store: Store, cache: "FragmentCache", newest: int | None = Non
             a = Article.from_dict(json.loads(raw.articles[left]))
             b = Article.from_dict(json.loads(raw.articles[right]))
             view = build_pair(a, b, ReuseLink.from_dict(json.loads(raw.links[link])))
-            value = json.dumps({"payload": pair_payload(view, event_of.get(left)), "html": pair_template.render(
-                pv=view, urls=urls, pid=pid, event_id=event_of.get(left)) if pid in prerendered else None},
-                ensure_ascii=False)
+            value = _pair_value(pair_template, view, urls, pid, event_of.get(left), pid in prerendered)
         cache.keep(key, value)
-        piece = json.loads(value)
-        payload[pid] = piece["payload"]
-        if piece["html"] is not None:
-            pair_sections.append(Markup(piece["html"]))
+        _take_piece(value, pid, payload, pair_sections)
 
     low = float("-inf")
     ranked = sorted(order, key=lambda e: (metas[e]["sort"][0], metas[e]["sort"][1], metas[e]["sort"][2],
@@ -781,3 +770,17 @@ def write_report(store: Store, path: str | Path) -> Path:
     finally:
         cache.close()
     return path
+
+
+def _pair_value(template, view, urls, pid: str, event_id, prerender: bool) -> str:
+    """A reuse pair's cached piece: its JSON payload and, when the page draws it, its HTML."""
+    html = template.render(pv=view, urls=urls, pid=pid, event_id=event_id) if prerender else None
+    return json.dumps({"payload": pair_payload(view, event_id), "html": html}, ensure_ascii=False)
+
+
+def _take_piece(value: str, pid: str, payload: dict, sections: list) -> None:
+    """Put a cached pair piece into the page: its payload, and its HTML where drawn."""
+    piece = json.loads(value)
+    payload[pid] = piece["payload"]
+    if piece["html"] is not None:
+        sections.append(Markup(piece["html"]))
