@@ -26,7 +26,6 @@ import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -197,14 +196,12 @@ def prepare(work: Path, parts: int) -> None:
 
 
 def _child(args: list[str], src: Path | None = None) -> dict:
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    if src is not None:                  # another checkout's storytrace (e.g. the code before a change)
-        env["PYTHONPATH"] = str(src)
-    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if proc.returncode or not lines:
-        raise SystemExit(f"child {args} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(lines[-1])
+    """This script's measurement in a fresh process (`bench/child.py`); `src`: another
+    checkout's storytrace (e.g. the code before a change)."""
+    sys.path.insert(0, str(BENCH))
+    from child import child_json
+
+    return child_json(__file__, args, src)
 
 
 def main(argv: list[str] | None = None) -> int:
