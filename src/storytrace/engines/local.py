@@ -471,7 +471,7 @@ def events_window(store: Store, settings) -> tuple | None:
     fresh = set(fresh_ids)
     changed = [i for i in store.changed_article_ids_since("events") if i not in fresh]
     newest = store.newest_published_day()
-    low, high = window_days([parse_published(stage_article(a).published)[0] for a in store.get_articles(fresh_ids)],
+    low, high = window_days([parse_published(as_found(a).published)[0] for a in store.get_articles(fresh_ids)],
                             [date.fromordinal(newest)] if newest is not None else [], settings)
     ids = list(fresh_ids) + list(changed) + store.undated_article_ids()
     if fresh_ids and low is not None:
