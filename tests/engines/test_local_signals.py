@@ -68,6 +68,23 @@ def test_pooled_signals_stay_in_process_below_the_threshold(builder_pids):
     assert pooled_signals([], workers=2, min_articles=0) == []
 
 
+def test_pooled_signals_decide_by_the_work_left(builder_pids, monkeypatch):
+    """Default: the first article and a sample are built here; the rest go to the pool only
+    when their estimated cost reaches POOL_MIN_SECONDS."""
+    articles = _stories()
+    expected = [build_signals(a) for a in articles]
+    builder_pids.unlink(missing_ok=True)
+    assert pooled_signals(articles, workers=2) == expected          # a few ms of work: here
+    assert set(builder_pids.read_text().split()) == {str(os.getpid())}
+
+    builder_pids.unlink(missing_ok=True)
+    monkeypatch.setattr(local, "POOL_MIN_SECONDS", 0.0)
+    assert pooled_signals(articles, workers=2) == expected
+    pids = builder_pids.read_text().split()
+    assert pids.count(str(os.getpid())) == 1 + min(local.POOL_SAMPLE, len(articles) - 1)
+    assert len(set(pids) - {str(os.getpid())}) >= 1                  # the rest in workers
+
+
 def test_cluster_events_hands_the_step_exactly_its_articles_and_results_match():
     articles = _stories()
     seen: list[list[str]] = []
@@ -87,7 +104,7 @@ def test_cluster_events_hands_the_step_exactly_its_articles_and_results_match():
 
 
 def test_run_analysis_with_the_pool_equals_serial(tmp_path, monkeypatch, builder_pids):
-    monkeypatch.setattr(local, "POOL_MIN_ARTICLES", 2)      # a small input still takes the pool
+    monkeypatch.setattr(local, "POOL_MIN_SECONDS", 0.0)     # a small input still takes the pool
     articles = _stories()
     results, pids = [], []
     for workers in (1, 2):

@@ -542,11 +542,19 @@ def cached_rows(store: Store, step: Callable[[list[Article]], list[ArticleSignal
 
 
 # -- event signals in a process pool -------------------------------------------------------
-# Measured on the real week (bench/results/signals.md): a 2-process pool pays for its fork
-# and for sending the signals back (about 9 KB pickled per article) from about 50 articles
-# and saves a quarter of the time at POOL_MIN_ARTICLES; four chunks per process, at most
-# POOL_CHUNK articles each, keep every process busy to the end.
-POOL_MIN_ARTICLES = 100
+# When the pool pays: a 2-process pool halves the work at best, and costs its start-up: the
+# fork of this process (0.1 s for a 0.7 GB parent, measured), the signals sent back pickled
+# (about 9 KB per article) and the workers' tagger memo starting empty; in an increment's
+# parent (0.6 GB, the window's rows loaded) a pool for its 99 new articles took 2.7-3.8 s
+# where building them here took 1.7-3 s (bench/RESULTS.md, increments). So the decision is
+# by the work left, not by a count: the first articles are built here (the first loads the
+# tagger and the tables), their mean cost times the articles left estimates the serial
+# work, and the pool starts only when that is at least POOL_MIN_SECONDS (twice the start-up
+# measured in an increment's parent). A full run of the week (2,493 articles, 10-20 ms
+# each) pools; an hourly increment of a hundred articles does not. Four chunks per process,
+# at most POOL_CHUNK articles each, keep every process busy to the end.
+POOL_MIN_SECONDS = 4.0
+POOL_SAMPLE = 8            # articles built here (after the first) to measure the cost per article
 POOL_CHUNK = 200
 _pool_articles: list[Article] = []
 
@@ -565,9 +573,13 @@ def _signals_task(bounds: tuple[int, int]) -> list[ArticleSignals]:
 
 def pooled_signals(articles: list[Article], *, workers: int | None = None, min_articles: int | None = None,
                    chunk: int | None = None, progress=None) -> list[ArticleSignals]:
-    """`build_signals` of each article, in order: in `workers` processes when there are at
-    least `min_articles` (default POOL_MIN_ARTICLES), else (or where processes cannot
-    start) in this one.
+    """`build_signals` of each article, in order: the rest in `workers` processes when the
+    work left is worth a pool, else (or where processes cannot start) in this one.
+
+    Worth a pool (see the block comment above): with `min_articles` None (the default), the
+    first article and POOL_SAMPLE more are built here, and the rest go to the pool when
+    their cost estimated from those is at least POOL_MIN_SECONDS; with `min_articles` given,
+    when there are at least that many articles (only the first is built here).
 
     Why a pool by hand, as `reuse.detect` does: with the `fork` start method the workers get
     the articles and the already loaded tagger (the first article is built here, which loads
@@ -582,11 +594,23 @@ def pooled_signals(articles: list[Article], *, workers: int | None = None, min_a
     signals = [build_signals(articles[0])]
     if advance:
         advance(1)
-    min_articles = POOL_MIN_ARTICLES if min_articles is None else min_articles
     workers = default_workers() if workers is None else workers
-    chunk = max(1, chunk or min(POOL_CHUNK, math.ceil(len(articles) / (4 * max(1, workers)))))
-    if workers > 1 and len(articles) >= max(2, min_articles):
-        bounds = [(lo, min(lo + chunk, len(articles))) for lo in range(1, len(articles), chunk)]
+    if min_articles is None:
+        sample = articles[1:1 + POOL_SAMPLE]
+        start = time.perf_counter()
+        for article in sample:
+            signals.append(build_signals(article))
+            if advance:
+                advance(1)
+        left = len(articles) - len(signals)
+        per_article = (time.perf_counter() - start) / max(1, len(sample))
+        use_pool = left > 0 and left * per_article >= POOL_MIN_SECONDS
+    else:
+        use_pool = len(articles) >= max(2, min_articles)
+    done = len(signals)
+    chunk = max(1, chunk or min(POOL_CHUNK, math.ceil((len(articles) - done) / (4 * max(1, workers)))))
+    if workers > 1 and use_pool:
+        bounds = [(lo, min(lo + chunk, len(articles))) for lo in range(done, len(articles), chunk)]
         try:
             for (lo, hi), part in zip(bounds, process_map(_signals_task, bounds, workers,
                                                           initializer=_init_signals_worker,
@@ -596,8 +620,8 @@ def pooled_signals(articles: list[Article], *, workers: int | None = None, min_a
                     advance(hi - lo)
             return signals
         except NoProcesses:
-            del signals[1:]     # the same work in-process
-    for article in articles[1:]:
+            del signals[done:]      # the same work in-process
+    for article in articles[done:]:
         signals.append(build_signals(article))
         if advance:
             advance(1)

@@ -49,11 +49,23 @@ def _posseg():
     import jieba.posseg
 
     jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
+    _load_prefix_dict(jieba.dt)
+    jieba.initialize()          # a no-op once the prefix dictionary is loaded
     base = jieba.posseg.POSTokenizer
 
     class BoundedTagger(base):
         memo: dict[str, list] = {}
+
+        def load_word_tag(self, f):
+            # `import jieba.posseg` has just read the default dictionary's tags into its own
+            # tagger (0.5 s); the same table, not a second reading of the file.
+            shared = jieba.posseg.dt
+            if self.tokenizer is shared.tokenizer and self.tokenizer.dictionary == jieba.DEFAULT_DICT \
+                    and shared.word_tag_tab:
+                f.close()
+                self.word_tag_tab = shared.word_tag_tab
+            else:
+                super().load_word_tag(f)
 
         # Overrides the name-mangled `POSTokenizer.__cut_detail`, which `__cut_DAG` calls
         # for each run of single characters that is not a dictionary word.
@@ -68,6 +80,39 @@ def _posseg():
             return found
 
     return BoundedTagger(jieba.dt)
+
+
+def _load_prefix_dict(tokenizer) -> None:
+    """jieba's prefix dictionary for its default word list, from `tablecache`.
+
+    Why: `jieba.initialize` reads its own cache with `marshal.load` on the open file, which
+    reads object by object (1 s); the same (FREQ, total) pair from the file's bytes takes
+    0.3 s. The table is what `initialize` builds (it builds it, or reads jieba's cache, the
+    first time), keyed by jieba's version and its word list's bytes. A custom dictionary
+    (`jieba.set_dictionary`) is left to jieba."""
+    import jieba
+
+    from .tablecache import cached_table, file_digest, versions
+
+    with tokenizer.lock:
+        if tokenizer.initialized or tokenizer.dictionary != jieba.DEFAULT_DICT:
+            return
+        from pathlib import Path
+
+        words = Path(jieba.__file__).resolve().parent / jieba.DEFAULT_DICT_NAME
+
+        def build():
+            tokenizer.initialize()
+            return tokenizer.FREQ, tokenizer.total
+        try:
+            key = [versions("jieba"), file_digest(words)]
+        except OSError:
+            return                  # the word list is not a plain file here: jieba reads it its way
+        table = cached_table("jieba-prefix", key, build, valid=lambda t: (
+            isinstance(t, tuple) and len(t) == 2 and isinstance(t[0], dict) and isinstance(t[1], (int, float))))
+        if not tokenizer.initialized:
+            tokenizer.FREQ, tokenizer.total = table
+            tokenizer.initialized = True
 
 
 def plain(text: str) -> str:

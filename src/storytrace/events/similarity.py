@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from .vectorize import CountVectorizer, TfidfVectorizer   # scikit-learn's, imported when needed (vectorize.py)
 
 from ..model import ReuseLink
 from .signals import ArticleSignals, day_distance, resolve_date, same_event_dates
