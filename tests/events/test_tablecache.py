@@ -77,6 +77,15 @@ fresh = jieba.Tokenizer()
 fresh.initialize()
 assert (jieba.dt.FREQ, jieba.dt.total) == (fresh.FREQ, fresh.total)
 assert tagger.word_tag_tab is jieba.posseg.dt.word_tag_tab and len(tagger.word_tag_tab) > 300000
+from storytrace.events import markets
+own = markets._tokenizer()
+assert own.FREQ is not jieba.dt.FREQ
+ref = jieba.Tokenizer()
+ref.initialize()
+for name in markets._table()[1]:
+    if not name[0].isascii():
+        ref.add_word(name)
+assert (own.FREQ, own.total) == (ref.FREQ, ref.total)
 print(len(names[0]), len(names[1]))
 """
     env = {**os.environ, "STORYTRACE_CACHE_DIR": str(cache)}

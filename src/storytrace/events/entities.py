@@ -49,7 +49,7 @@ def _posseg():
     import jieba.posseg
 
     jieba.setLogLevel(logging.WARNING)
-    _load_prefix_dict(jieba.dt)
+    load_prefix_dict(jieba.dt)
     jieba.initialize()          # a no-op once the prefix dictionary is loaded
     base = jieba.posseg.POSTokenizer
 
@@ -82,8 +82,9 @@ def _posseg():
     return BoundedTagger(jieba.dt)
 
 
-def _load_prefix_dict(tokenizer) -> None:
-    """jieba's prefix dictionary for its default word list, from `tablecache`.
+def load_prefix_dict(tokenizer) -> None:
+    """Initialise a jieba `Tokenizer` with the prefix dictionary of its default word list,
+    from `tablecache` (each tokenizer gets its own dict: `add_word` changes it).
 
     Why: `jieba.initialize` reads its own cache with `marshal.load` on the open file, which
     reads object by object (1 s); the same (FREQ, total) pair from the file's bytes takes

@@ -109,8 +109,11 @@ def _tokenizer():
 
     import jieba
 
+    from .entities import load_prefix_dict
+
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
+    load_prefix_dict(tokenizer)         # jieba's own loading reads its cache 3x slower
     for name in _table()[1]:
         if not name[0].isascii():
             tokenizer.add_word(name)
