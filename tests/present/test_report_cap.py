@@ -219,3 +219,36 @@ def test_report_drawn_from_its_cache_equals_a_fresh_one_after_random_changes(sam
         assert _stable(html) == _stable(report.render_report(sample_store)), (step, op)
     again, warm = _render_counted(sample_store, path)
     assert warm.misses == 0 and _stable(again) == _stable(html)
+
+
+def test_a_warm_report_holds_no_piece_it_took_from_the_cache(sample_store, tmp_path):
+    """The pieces a report takes from its cache are streamed into the page and kept by key
+    only (issue 13: an increment's memory follows what changed, not the report's size);
+    only pieces drawn anew are held until they are saved."""
+    path = tmp_path / "report.html"
+    first = report.write_report(sample_store, path).read_text(encoding="utf-8")
+    cache = report.FragmentCache(report.cache_path(path))
+    pieces = list(report.render_pieces(sample_store, cache))
+    assert len(pieces) > 10 and _stable("".join(pieces)) == _stable(first)
+    assert cache.misses == 0 and cache.hits > 0
+    assert cache._kept and all(value is None for value in cache._kept.values())
+    cache.save()                                  # keeps every piece by its key
+    cache.close()
+    again = report.FragmentCache(report.cache_path(path))
+    assert _stable(report.render_cached(sample_store, again)) == _stable(first)
+    again.close()
+    assert again.misses == 0
+
+
+def test_a_report_that_fails_while_written_leaves_the_last_one(sample_store, tmp_path, monkeypatch):
+    path = tmp_path / "report.html"
+    first = report.write_report(sample_store, path).read_bytes()
+
+    def broken(*_a, **_k):
+        yield "<!doctype html>"
+        raise RuntimeError("disk gone")
+    monkeypatch.setattr(report, "render_pieces", broken)
+    import pytest
+    with pytest.raises(RuntimeError):
+        report.write_report(sample_store, path)
+    assert path.read_bytes() == first and not path.with_name("report.html.part").exists()

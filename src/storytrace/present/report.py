@@ -19,7 +19,7 @@ import sqlite3
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from jinja2 import BytecodeCache, ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -27,6 +27,7 @@ from markupsafe import Markup
 from ..model import Article, Event, Family, ReuseLink
 from ..store import Store
 from .compare import PASSAGE_CLASSES, build_pair, pair_payload
+from .exports import _read_snapshot
 from .svg import KIND_COLOURS, KIND_LABELS, LANGUAGE_COLOURS, OTHER_COLOUR, SEGMENT_COLOURS
 from .views import SORTS, ReportData, lang_tag, parse_when, sort_events
 
@@ -53,11 +54,7 @@ def safe_url(url: str | None) -> str | None:
 
 def script_json(data: Any) -> Markup:
     """JSON that is safe inside <script type="application/json"> (no `</script>`, no U+2028)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
-        text = text.replace(raw, escaped)
-    return Markup(text)
+    return _script_safe(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
 
 @lru_cache(maxsize=1)
@@ -218,6 +215,16 @@ def _rows(store: Store, sql: str, ids: list[str]) -> list[tuple]:
     return out
 
 
+def _digest(kind: str, data: bytes) -> str:
+    """The digest of one stored row: its kind and its text as UTF-8."""
+    return hashlib.md5(kind.encode() + b"\t" + data, usedforsecurity=False).hexdigest()
+
+
+def _utf8(store: Store) -> bool:
+    """True when the store keeps text as UTF-8 (so a row's bytes are read without decoding it)."""
+    return store._conn.execute("PRAGMA encoding").fetchone()[0] == "UTF-8"
+
+
 # Covering indexes for report_data's passes (the dates, languages and outlets of every article
 # read from small index entries instead of the article rows); made by write_report.
 _INDEXES = ("CREATE INDEX IF NOT EXISTS report_published ON articles(published, id)",
@@ -276,23 +283,25 @@ def _choose(store: Store, newest: int | None, largest: int | None) -> _Choice:
 
 
 class _Raw:
-    """The stored rows (JSON text, not parsed) of the chosen events, their articles, the links
-    touching those articles (and the articles at their other ends) and their families, each
-    with the digest of its text."""
+    """The digests of the stored rows (JSON text) of the chosen events, their articles, the
+    links touching those articles (and the articles at their other ends) and their families.
+    Only digests are held (rows are hashed as read, as UTF-8 bytes); the few rows an event or
+    pair drawn again needs are read again by id (`data`, `article`, `link`), inside the read
+    snapshot the report is drawn in."""
 
     def __init__(self, store: Store, choice: _Choice):
+        self.store = store
         self.choice = choice
         real = sorted(e for e in choice.order if e in choice.stored)
-        self.events = dict(_rows(store, "SELECT id, data FROM events WHERE id IN ({marks})", real))
+        self._digests: dict[str, dict] = {"Event": {}, "Article": {}, "ReuseLink": {}, "Family": {}}
+        self._hash_rows("Event", "SELECT id, {data} FROM events WHERE id IN ({marks})", real)
         lone = [choice.members[e][0] for e in choice.order if e not in choice.stored]
         self.titles = dict(_rows(store, "SELECT id, title FROM articles WHERE id IN ({marks})", lone))
         shown = [a for e in choice.order for a in choice.members[e]]
-        self.links: dict[tuple[str, str, str], str] = {}
         for end in ("a", "b"):
-            for a, b, kind, d in _rows(store, f"SELECT a, b, kind, data FROM reuse WHERE {end} IN ({{marks}})", shown):
-                self.links[(a, b, kind)] = d
+            self._hash_rows("ReuseLink", f"SELECT a, b, kind, {{data}} FROM reuse WHERE {end} IN ({{marks}})", shown)
         self.links_of: dict[str, list[tuple[str, str, str]]] = {}
-        for key in sorted(self.links):
+        for key in sorted(self._digests["ReuseLink"]):
             self.links_of.setdefault(key[0], []).append(key)
             if key[1] != key[0]:
                 self.links_of.setdefault(key[1], []).append(key)
@@ -301,10 +310,12 @@ class _Raw:
             self.family_of.setdefault(article, []).append(family)
         self.families = dict(_rows(store, "SELECT id, data FROM families WHERE id IN ({marks})",
                                    sorted({f for fs in self.family_of.values() for f in fs})))
+        for fid, d in self.families.items():
+            self._digests["Family"][fid] = _digest("Family", d.encode("utf-8"))
         self.family_members = {fid: [m["id"] for m in json.loads(d).get("members", [])] for fid, d in self.families.items()}
-        wanted = set(shown) | {x for k in self.links for x in k[:2]} | {m for ms in self.family_members.values() for m in ms}
-        self.articles = dict(_rows(store, "SELECT id, data FROM articles WHERE id IN ({marks})", sorted(wanted)))
-        self._digest: dict[tuple[str, Any], str] = {}
+        wanted = set(shown) | {x for k in self._digests["ReuseLink"] for x in k[:2]}
+        wanted |= {m for ms in self.family_members.values() for m in ms}
+        self._hash_rows("Article", "SELECT id, {data} FROM articles WHERE id IN ({marks})", sorted(wanted))
         conn = store._conn
         self.languages = sorted(r[0] for r in conn.execute("SELECT DISTINCT language FROM articles "
                                                            "WHERE language IS NOT NULL AND language != ''"))
@@ -314,18 +325,35 @@ class _Raw:
         self.link_count = conn.execute("SELECT COUNT(*) FROM reuse").fetchone()[0]
         self.errors = store.errors()
 
+    def _hash_rows(self, kind: str, sql: str, ids: list[str]) -> None:
+        """Digest the rows `sql` reads (key columns, then the row's text), one batch at a time."""
+        utf8 = _utf8(self.store)
+        into = self._digests[kind]
+        query = sql.replace("{data}", "CAST(data AS BLOB)" if utf8 else "data")
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for *key, data in self.store._conn.execute(query.format(marks=",".join("?" * len(chunk))), chunk):
+                into[key[0] if len(key) == 1 else tuple(key)] = _digest(kind, data if utf8 else data.encode("utf-8"))
+
     def digest(self, kind: str, key: Any) -> str | None:
         """Digest of a stored row's text (kind: Article, ReuseLink, Family, Event), None if absent."""
-        hit = self._digest.get((kind, key))
-        if hit is None:
-            table = {"Article": self.articles, "ReuseLink": self.links, "Family": self.families,
-                     "Event": self.events}[kind]
-            raw = table.get(key)
-            if raw is None:
-                return None
-            hit = self._digest[(kind, key)] = hashlib.md5(f"{kind}\t{raw}".encode("utf-8"),
-                                                          usedforsecurity=False).hexdigest()
-        return hit
+        return self._digests[kind].get(key)
+
+    def has(self, kind: str, key: Any) -> bool:
+        return key in self._digests[kind]
+
+    def article(self, article_id: str) -> Article:
+        """One stored article, read again."""
+        return self.articles_by_id([article_id])[article_id]
+
+    def articles_by_id(self, ids: list[str]) -> dict[str, Article]:
+        return {aid: Article.from_dict(json.loads(d))
+                for aid, d in _rows(self.store, "SELECT id, data FROM articles WHERE id IN ({marks})", sorted(ids))}
+
+    def link(self, key: tuple[str, str, str]) -> ReuseLink:
+        """One stored link, read again."""
+        row = self.store._conn.execute("SELECT data FROM reuse WHERE a=? AND b=? AND kind=?", key).fetchone()
+        return ReuseLink.from_dict(json.loads(row[0]))
 
     def event_inputs(self, e: str) -> list:
         """Everything an event's view is made from, as digests of stored rows."""
@@ -355,24 +383,31 @@ class _Raw:
         """Views of these events, parsed from the rows (every record they show or compare with)."""
         digests: dict[int, str] = {}
 
-        def parse(cls, key):
-            record = cls.from_dict(json.loads({"Article": self.articles, "ReuseLink": self.links,
-                                               "Family": self.families}[cls.__name__][key]))
-            digests[id(record)] = self.digest(cls.__name__, key)
+        def note(kind: str, key, record):
+            digests[id(record)] = self.digest(kind, key)
             return record
 
         chosen = set(event_ids)
-        events = [Event.from_dict(json.loads(self.events[e])) for e in sorted(chosen & self.choice.stored)
-                  if e in self.events]
+        real = sorted(e for e in chosen & self.choice.stored if self.has("Event", e))
+        events = [Event.from_dict(json.loads(d)) for _, d in sorted(
+            _rows(self.store, "SELECT id, data FROM events WHERE id IN ({marks})", real))]
         events += [Event(e, self.titles[self.choice.members[e][0]], self.choice.members[e])
                    for e in self.choice.order if e in chosen and e not in self.choice.stored]
         shown = {a for e in chosen for a in self.choice.members[e]}
         link_keys = sorted({k for a in shown for k in self.links_of.get(a, ())})
-        links = [parse(ReuseLink, k) for k in link_keys]
+        wanted_links = set(link_keys)
+        link_rows: dict[tuple[str, str, str], str] = {}
+        for end in ("a", "b"):
+            for a, b, kind, d in _rows(self.store, f"SELECT a, b, kind, data FROM reuse WHERE {end} IN ({{marks}})",
+                                       sorted(shown)):
+                if (a, b, kind) in wanted_links:
+                    link_rows[(a, b, kind)] = d
+        links = [note("ReuseLink", k, ReuseLink.from_dict(json.loads(link_rows[k]))) for k in link_keys]
         fam_ids = sorted({f for a in shown for f in self.family_of.get(a, ())})
-        families = [parse(Family, f) for f in fam_ids]
+        families = [note("Family", f, Family.from_dict(json.loads(self.families[f]))) for f in fam_ids]
         wanted = shown | {x for k in link_keys for x in k[:2]} | {m for f in fam_ids for m in self.family_members[f]}
-        articles = {a: parse(Article, a) for a in sorted(wanted) if a in self.articles}
+        read = self.articles_by_id([a for a in wanted if self.has("Article", a)])
+        articles = {a: note("Article", a, read[a]) for a in sorted(read)}
         data = ReportData.from_records(articles, links, families, self.errors, events,
                                        article_count=self.article_count, link_count=self.link_count,
                                        languages=self.languages, outlets=self.outlets)
@@ -434,7 +469,7 @@ def render_data(data: ReportData, omitted: int = 0, cache: "FragmentCache | None
         pair_keys.append(fragment_key("pair", mode, canon((a, b, link)), data.event_of.get(a.id),
                                       pid in prerendered_ids))
     found = cache.get_many(pair_keys)
-    payload, pair_sections = {}, []
+    pieces, pair_sections = [], []
     for (a, b, link), key in zip(triples, pair_keys):
         pid = StaticUrls.pair_id(a.id, b.id)
         value = found.get(key)
@@ -442,13 +477,16 @@ def render_data(data: ReportData, omitted: int = 0, cache: "FragmentCache | None
             value = _pair_value(pair_template, build_pair(a, b, link), urls, pid, data.event_of.get(a.id),
                                 pid in prerendered_ids)
         cache.keep(key, value)
-        _take_piece(value, pid, payload, pair_sections)
+        pieces.append((pid, value))
+        html = _piece_html(value)
+        if html is not None:
+            pair_sections.append(Markup(html))
     template = env.get_template("report.html")
     return template.render(
         data=data, events=sort_events(data.events), urls=urls, rows=None, event_sections=event_sections,
         pair_sections=pair_sections, nonce=nonce, mode=mode,
         css=Markup(static_asset("report.css")), js=Markup(static_asset("report.js")),
-        fold_json=script_json(fold_table()), pairs_json=script_json(payload), filters={}, omitted=omitted,
+        fold_json=script_json(fold_table()), pairs_json=_pairs_json(pieces), filters={}, omitted=omitted,
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
 
 
@@ -465,10 +503,25 @@ class _Header:
 def render_cached(store: Store, cache: "FragmentCache", newest: int | None = None,
                   largest: int | None = None) -> str:
     """`render_report`, byte for byte, drawing only what changed since the report kept in
-    `cache`: the chosen events' rows are read as text and digested (nothing parsed); an event
-    whose inputs all digest as last time brings its front-page row, its sort keys and its
-    related pairs from the cache, and its page too unless the pairs drawn by script changed;
-    only the other events are parsed into views and drawn, and only changed pairs built."""
+    `cache` (see `render_pieces`)."""
+    with _read_snapshot(store):
+        return "".join(render_pieces(store, cache, newest, largest))
+
+
+# Pieces taken from the cache this many at a time while the page is written.
+_BATCH = 200
+
+
+def render_pieces(store: Store, cache: "FragmentCache", newest: int | None = None,
+                  largest: int | None = None) -> Iterator[str]:
+    """The report's HTML in pieces, in order, as `write_report` writes it: the chosen events'
+    rows are read and digested (nothing parsed); an event whose inputs all digest as last
+    time brings its front-page row, its sort keys and its related pairs from `cache`, and its
+    page too unless the pairs drawn by script changed; only the other events are parsed into
+    views and drawn, and only changed pairs built. Event pages, pair pages and pair payloads
+    are taken from the cache a batch at a time as the page is written, so the page is never
+    held whole (memory follows the events that changed, not the report's size). Call it
+    inside one read snapshot of the store (`render_cached`, `write_report`)."""
     choice = _choose(store, newest, largest)
     raw = _Raw(store, choice)
     env = _report_environment()
@@ -477,8 +530,7 @@ def render_cached(store: Store, cache: "FragmentCache", newest: int | None = Non
     event_of = {a: e for e in choice.order for a in choice.members[e]}
     header = _Header(raw, event_of)
     meta_keys = {e: raw.event_key(e, mode) for e in choice.order}
-    found_text = cache.get_many(list(meta_keys.values()))
-    found = {k: json.loads(v) for k, v in found_text.items()}
+    found = {k: json.loads(v) for k, v in cache.get_many(list(meta_keys.values())).items()}
     built: dict[str, Any] = {}                     # event id -> its view, for the events drawn
 
     def build(event_ids: list[str]) -> None:
@@ -507,10 +559,13 @@ def render_cached(store: Store, cache: "FragmentCache", newest: int | None = Non
             meta = {"row": row_template.render(ev=ev, urls=plain_urls),
                     "sort": [ev.end.strftime("%Y-%m-%d") if ev.end else "", ev.size, len(ev.outlets), end],
                     "pairs": pairs, "js": js}
+            cache.keep(meta_keys[e], json.dumps(meta, ensure_ascii=False))
+        elif meta is not None:
+            cache.keep(meta_keys[e], None)
         if meta is None:            # an event whose records are not all stored: drawn as ReportData would
             continue
         metas[e] = meta
-        cache.keep(meta_keys[e], found_text.get(meta_keys[e]) or json.dumps(meta, ensure_ascii=False))
+    del found
     order = [e for e in choice.order if e in metas]
 
     # the related pairs, newest events first, each pair once; the first PRERENDER_CHARS drawn as HTML
@@ -526,48 +581,86 @@ def render_cached(store: Store, cache: "FragmentCache", newest: int | None = Non
             if cost <= budget:
                 budget -= cost
                 prerendered.add(StaticUrls.pair_id(left, right))
+    del seen
     urls = StaticUrls(header, prerendered)
-
     section_keys = {e: fragment_key("event", mode, meta_keys[e], [urls.needs_js(x, y) for x, y in metas[e]["js"]])
                     for e in order}
-    sections = cache.get_many(list(section_keys.values()))
-    build([e for e in order if section_keys[e] not in sections])
+    for meta in metas.values():                    # what is left of them: the row and the sort keys
+        meta.pop("pairs", None)
+        meta.pop("js", None)
     section = env.get_template("report_event.html")
-    event_sections = []
-    for e in order:
-        html = sections.get(section_keys[e])
-        if html is None:
-            html = section.render(ev=built[e][0], urls=urls, mode=mode)
-        cache.keep(section_keys[e], html)
-        event_sections.append(Markup(html))
+
+    def event_sections() -> Iterator[Markup]:
+        for i in range(0, len(order), _BATCH):
+            batch = order[i:i + _BATCH]
+            sections = cache.get_many([section_keys[e] for e in batch])
+            build([e for e in batch if section_keys[e] not in sections])
+            for e in batch:
+                html = sections.pop(section_keys[e], None)
+                if html is None:
+                    html = section.render(ev=built[e][0], urls=urls, mode=mode)
+                    cache.keep(section_keys[e], html)
+                else:
+                    cache.keep(section_keys[e], None)
+                yield Markup(html)
 
     pair_keys = [fragment_key("pair", mode, [raw.digest("Article", l), raw.digest("Article", r),
                                              raw.digest("ReuseLink", k)], event_of.get(l),
                               StaticUrls.pair_id(l, r) in prerendered) for l, r, k in triples]
-    pieces = cache.get_many(pair_keys)
     pair_template = env.get_template("report_pair.html")
-    payload, pair_sections = {}, []
-    for (left, right, link), key in zip(triples, pair_keys):
+
+    def draw_pair(left: str, right: str, link: tuple[str, str, str]) -> str:
         pid = StaticUrls.pair_id(left, right)
-        value = pieces.get(key)
-        if value is None:
-            a = Article.from_dict(json.loads(raw.articles[left]))
-            b = Article.from_dict(json.loads(raw.articles[right]))
-            view = build_pair(a, b, ReuseLink.from_dict(json.loads(raw.links[link])))
-            value = _pair_value(pair_template, view, urls, pid, event_of.get(left), pid in prerendered)
-        cache.keep(key, value)
-        _take_piece(value, pid, payload, pair_sections)
+        view = build_pair(raw.article(left), raw.article(right), raw.link(link))
+        return _pair_value(pair_template, view, urls, pid, event_of.get(left), pid in prerendered)
+
+    def pair_pieces() -> Iterator[tuple[str, str]]:
+        """(pair id, cached piece) per related pair, drawing the pieces not in the cache."""
+        for i in range(0, len(triples), _BATCH):
+            keys = pair_keys[i:i + _BATCH]
+            pieces = cache.get_many(keys)
+            for (left, right, link), key in zip(triples[i:i + _BATCH], keys):
+                value = pieces.get(key)
+                if value is None:
+                    value = draw_pair(left, right, link)
+                    cache.keep(key, value)
+                else:
+                    cache.keep(key, None)
+                yield StaticUrls.pair_id(left, right), value
+
+    def pair_sections() -> Iterator[Markup]:
+        for _, value in pair_pieces():
+            html = _piece_html(value)
+            if html is not None:
+                yield Markup(html)
+
+    def pairs_json() -> Iterator[Markup]:
+        """The pairs' payloads as one JSON object (`script_json` of {pair id: payload}),
+        written piece by piece from the cache (a second pass over it, nothing drawn again)."""
+        first = True
+        for i in range(0, len(triples), _BATCH):
+            keys = pair_keys[i:i + _BATCH]
+            pieces = cache.get_many(keys, count=False)
+            parts = []
+            for (left, right, link), key in zip(triples[i:i + _BATCH], keys):
+                value = pieces.get(key) or cache.kept(key) or draw_pair(left, right, link)
+                parts.append(("{" if first else ",") + json.dumps(StaticUrls.pair_id(left, right))
+                             + ":" + _piece_payload(value))
+                first = False
+            yield _script_safe("".join(parts))
+        yield Markup("{}" if first else "}")
 
     low = float("-inf")
     ranked = sorted(order, key=lambda e: (metas[e]["sort"][0], metas[e]["sort"][1], metas[e]["sort"][2],
                                           low if metas[e]["sort"][3] is None else metas[e]["sort"][3], e),
                     reverse=True)
     header.events = order
-    return env.get_template("report.html").render(
-        data=header, events=ranked, urls=urls, rows=[Markup(metas[e]["row"]) for e in ranked],
-        event_sections=event_sections, pair_sections=pair_sections, nonce=secrets.token_urlsafe(18), mode=mode,
+    rows = (Markup(metas[e]["row"]) for e in ranked)
+    yield from env.get_template("report.html").generate(
+        data=header, events=ranked, urls=urls, rows=rows,
+        event_sections=event_sections(), pair_sections=pair_sections(), nonce=secrets.token_urlsafe(18), mode=mode,
         css=Markup(static_asset("report.css")), js=Markup(static_asset("report.js")),
-        fold_json=_fold_json(cache), pairs_json=script_json(payload), filters={}, omitted=choice.omitted,
+        fold_json=_fold_json(cache), pairs_json=pairs_json(), filters={}, omitted=choice.omitted,
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
 
 
@@ -643,7 +736,7 @@ class FragmentCache:
     def __init__(self, path: str | Path | None):
         self.path = Path(path) if path is not None else None
         self.hits = self.misses = 0
-        self._kept: dict[str, str] = {}
+        self._kept: dict[str, str | None] = {}      # None: a piece the file already holds
         self._had: set[str] = set()
         self._conn: sqlite3.Connection | None = None
         if self.path is None:
@@ -662,7 +755,8 @@ class FragmentCache:
         conn.execute("CREATE TABLE IF NOT EXISTS piece (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         return conn
 
-    def get_many(self, keys: list[str]) -> dict[str, str]:
+    def get_many(self, keys: list[str], *, count: bool = True) -> dict[str, str]:
+        """The pieces found under `keys` (`count`: add the look-ups to hits / misses)."""
         found: dict[str, str] = {}
         if self._conn is not None:
             unique = list(dict.fromkeys(keys))
@@ -671,12 +765,23 @@ class FragmentCache:
                 found.update(self._conn.execute(
                     f"SELECT key, value FROM piece WHERE key IN ({','.join('?' * len(chunk))})", chunk))
         self._had |= found.keys()
-        self.hits += sum(1 for k in keys if k in found)
-        self.misses += sum(1 for k in keys if k not in found)
+        if count:
+            self.hits += sum(1 for k in keys if k in found)
+            self.misses += sum(1 for k in keys if k not in found)
         return found
 
-    def keep(self, key: str, value: str) -> None:
-        self._kept[key] = value
+    def keep(self, key: str, value: str | None) -> None:
+        """Keep this piece for the next report; a piece the file already holds (found by
+        `get_many` or `lookup`) is kept by its key alone (`value` may then be None), so the
+        pieces of a large report are not all held in memory."""
+        if key in self._had:
+            self._kept[key] = None
+        elif value is not None:
+            self._kept[key] = value
+
+    def kept(self, key: str) -> str | None:
+        """A piece kept by this report and not yet saved."""
+        return self._kept.get(key)
 
     def lookup(self, key: str) -> str | None:
         """One piece that is not a page (compiled templates, the fold table), kept when found;
@@ -686,7 +791,7 @@ class FragmentCache:
         row = self._conn.execute("SELECT value FROM piece WHERE key=?", (key,)).fetchone()
         if row is not None:
             self._had.add(key)
-            self._kept[key] = row[0]
+            self._kept[key] = None
         return row[0] if row else None
 
 
@@ -764,7 +869,13 @@ def write_report(store: Store, path: str | Path) -> Path:
     cache = FragmentCache(cache_path(path))
     _ensure_indexes(store)
     try:
-        tmp.write_text(render_cached(store, cache), encoding="utf-8")
+        # written as drawn: the page is never held whole
+        try:
+            with _read_snapshot(store), open(tmp, "w", encoding="utf-8") as fh:
+                fh.writelines(render_pieces(store, cache))
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         os.replace(tmp, path)
         cache.save()
     finally:
@@ -773,14 +884,36 @@ def write_report(store: Store, path: str | Path) -> Path:
 
 
 def _pair_value(template, view, urls, pid: str, event_id, prerender: bool) -> str:
-    """A reuse pair's cached piece: its JSON payload and, when the page draws it, its HTML."""
-    html = template.render(pv=view, urls=urls, pid=pid, event_id=event_id) if prerender else None
-    return json.dumps({"payload": pair_payload(view, event_id), "html": html}, ensure_ascii=False)
+    """A reuse pair's cached piece: its JSON payload (compact, as `script_json` writes it, not
+    yet made safe for the script element) and, when the page draws it, its HTML, as
+    "H<payload>\0<html>" or "N<payload>" (JSON text never holds a raw NUL)."""
+    payload = json.dumps(pair_payload(view, event_id), ensure_ascii=False, separators=(",", ":"))
+    if not prerender:
+        return "N" + payload
+    return "H" + payload + "\0" + template.render(pv=view, urls=urls, pid=pid, event_id=event_id)
 
 
-def _take_piece(value: str, pid: str, payload: dict, sections: list) -> None:
-    """Put a cached pair piece into the page: its payload, and its HTML where drawn."""
-    piece = json.loads(value)
-    payload[pid] = piece["payload"]
-    if piece["html"] is not None:
-        sections.append(Markup(piece["html"]))
+def _piece_payload(value: str) -> str:
+    return value[1:value.index("\0")] if value[0] == "H" else value[1:]
+
+
+def _piece_html(value: str) -> str | None:
+    return value[value.index("\0") + 1:] if value[0] == "H" else None
+
+
+_SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                   ("\u2029", "\\u2029"))
+
+
+def _script_safe(text: str) -> Markup:
+    """JSON text made safe inside <script type="application/json"> (see `script_json`)."""
+    for raw, escaped in _SCRIPT_ESCAPES:
+        text = text.replace(raw, escaped)
+    return Markup(text)
+
+
+def _pairs_json(pieces: list[tuple[str, str]]) -> list[Markup]:
+    """`script_json({pair id: payload})` of these (pair id, piece) pairs, as a list of parts
+    (the report's template writes its pairs' JSON part by part)."""
+    body = ",".join(json.dumps(pid) + ":" + _piece_payload(value) for pid, value in pieces)
+    return [_script_safe("{" + body + "}")]
