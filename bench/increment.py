@@ -80,7 +80,72 @@ def _cpu() -> float:
 def _peak_mb() -> dict:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"peak_mb": round(own, 1), "peak_mb_workers": round(kids, 1)}
+    out = {"peak_mb": round(own, 1), "peak_mb_workers": round(kids, 1)}
+    if PEAKS.on:          # the high-water mark was reset at each step: the peak is the largest step's
+        out["peak_mb"] = round(max(own, PEAKS.overall / 1024), 1)
+        out["step_peaks_mb"] = {k: round(v / 1024, 1) for k, v in PEAKS.peaks.items()}
+    return out
+
+
+class _StepPeaks:
+    """Peak resident memory of each step (`--step-peaks`): at every step boundary the
+    process's high-water mark (VmHWM) is read, credited to every step open then, and reset
+    (`/proc/self/clear_refs` 5, Linux), so a step's figure is the most it held while it ran.
+    `overall` is the largest of all, the same as ru_maxrss without resets."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.peaks: dict[str, int] = {}            # step -> kB
+        self.overall = 0
+        self._open: list[list] = []                # [name, kB so far]
+
+    def start(self) -> None:
+        self.on = True
+        self._boundary()
+
+    def _boundary(self) -> None:
+        with open("/proc/self/status") as fh:
+            hwm = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+        self.overall = max(self.overall, hwm)
+        for entry in self._open:
+            entry[1] = max(entry[1], hwm)
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+
+    def step(self, name: str):
+        from contextlib import contextmanager
+
+        @contextmanager
+        def timed():
+            if not self.on:
+                yield
+                return
+            self._boundary()
+            self._open.append([name, 0])
+            try:
+                yield
+            finally:
+                self._boundary()
+                label, kb = self._open.pop()
+                self.peaks[label] = max(self.peaks.get(label, 0), kb)
+        return timed()
+
+    def patch_analysis(self) -> None:
+        """Also the analysis' own steps (engines/local.py `_timed`: boilerplate, reuse, ...)."""
+        from storytrace.engines import local
+
+        inner = local._timed
+
+        def timed(timings, name):
+            from contextlib import ExitStack
+            stack = ExitStack()
+            stack.enter_context(self.step(f"analyze: {name}"))
+            stack.enter_context(inner(timings, name))
+            return stack
+        local._timed = timed
+
+
+PEAKS = _StepPeaks()
 
 
 def _pipeline(store, inputs: list[str], out: Path, steps: dict, stub_ids_of_new: bool,
@@ -91,7 +156,8 @@ def _pipeline(store, inputs: list[str], out: Path, steps: dict, stub_ids_of_new:
     from storytrace.pipeline import write_outputs
 
     t = time.perf_counter()
-    summary = ingest(inputs, store)
+    with PEAKS.step("ingest"):
+        summary = ingest(inputs, store)
     steps["ingest"] = time.perf_counter() - t
     if not real_encoder:
         t, cpu = time.perf_counter(), _cpu()
@@ -100,7 +166,8 @@ def _pipeline(store, inputs: list[str], out: Path, steps: dict, stub_ids_of_new:
         steps["(stand-in vectors cpu)"] = _cpu() - cpu
     timings: dict = {}
     t = time.perf_counter()
-    run_analysis(store, timings=timings)
+    with PEAKS.step("analyze"):
+        run_analysis(store, timings=timings)
     steps["analyze"] = time.perf_counter() - t
     for name, seconds in timings.items():
         steps[f"  analyze: {name}"] = seconds
@@ -113,13 +180,15 @@ def _pipeline(store, inputs: list[str], out: Path, steps: dict, stub_ids_of_new:
     else:
         # what pipeline.write_outputs does, step by step
         jsonl = PartitionedJsonl(store, out)
-        jsonl.write()
+        with PEAKS.step("outputs: jsonl"):
+            jsonl.write()
         steps["  outputs: jsonl"] = time.perf_counter() - t
         steps["partitions rewritten"] = f"{len(jsonl.written)} of " + str(sum(
             1 for _ in (out / "parts").rglob("*.jsonl"))) + f" (changes from the {jsonl.path})"
         t2 = time.perf_counter()
         had = cache_path(out / "report.html").exists()
-        write_report(store, out / "report.html")
+        with PEAKS.step("outputs: report"):
+            write_report(store, out / "report.html")
         steps["  outputs: report"] = time.perf_counter() - t2
         steps["report cache"] = "warm" if had else "cold"
     steps["outputs"] = time.perf_counter() - t
@@ -144,9 +213,13 @@ def child_build(work: Path, size: int, new: int) -> dict:
     return {"size": size, "articles": articles, "steps": steps, "cpu_s": round(cpu, 2), **_peak_mb()}
 
 
-def child_increment(work: Path, size: int, new: int, real_encoder: bool, profile: bool) -> dict:
+def child_increment(work: Path, size: int, new: int, real_encoder: bool, profile: bool,
+                    step_peaks: bool = False) -> dict:
     """Copy the built store and its outputs, add the new articles, as `storytrace run` does."""
     from storytrace.store import Store
+
+    if step_peaks:
+        PEAKS.patch_analysis()
 
     _, new_dir = split_corpus(work, new)
     src, db = work / f"built-{size}.db", work / f"inc-{size}.db"
@@ -163,6 +236,8 @@ def child_increment(work: Path, size: int, new: int, real_encoder: bool, profile
 
         profiler = cProfile.Profile()
         profiler.enable()
+    if step_peaks:
+        PEAKS.start()            # after the copies above (they hold nothing)
     t, cpu = time.perf_counter(), _cpu()
     with Store(db) as store:
         _pipeline(store, [str(new_dir)], out, steps, stub_ids_of_new=True, real_encoder=real_encoder)
@@ -215,12 +290,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--increment-src", type=Path, help="run the increments with the storytrace package "
                         "under this src folder (the stores are still built with this checkout's)")
     parser.add_argument("--profile", action="store_true", help="cProfile the increment (WORK/inc-K.prof.txt)")
+    parser.add_argument("--step-peaks", action="store_true", help="peak memory of each step of the increment "
+                        "(the high-water mark reset between steps; Linux)")
     parser.add_argument("--child", nargs=2, metavar=("WHAT", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         what, size = args.child[0], int(args.child[1])
         result = (child_build(args.work, size, args.new) if what == "build"
-                  else child_increment(args.work, size, args.new, args.real_encoder, args.profile))
+                  else child_increment(args.work, size, args.new, args.real_encoder, args.profile,
+                                       args.step_peaks))
         print(json.dumps(result), flush=True)
         return 0
     if not CORPUS.is_dir():
@@ -240,7 +318,8 @@ def main(argv: list[str] | None = None) -> int:
             saved.write_text(json.dumps(_child([*flags, "--child", "build", str(size)])))
         built = json.loads(saved.read_text())
         print(json.dumps({"built": built}), flush=True)
-        tries = [_child([*flags, *(["--profile"] if args.profile else []), "--child", "increment", str(size)],
+        tries = [_child([*flags, *(["--profile"] if args.profile else []),
+                         *(["--step-peaks"] if args.step_peaks else []), "--child", "increment", str(size)],
                         args.increment_src)
                  for _ in range(args.repeat)]
         inc = min(tries, key=lambda r: r["wall_s"])
