@@ -96,3 +96,23 @@ print(len(names[0]), len(names[1]))
     second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert second.returncode == 0, second.stderr
     assert first.stdout == second.stdout
+
+
+def test_gc_paused_restores_the_collector():
+    import gc
+
+    assert gc.isenabled()
+    with tablecache.gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with tablecache.gc_paused():
+            pass
+        assert not gc.isenabled()          # left off when it was off
+    finally:
+        gc.enable()
+    with pytest.raises(KeyError):
+        with tablecache.gc_paused():
+            raise KeyError("x")
+    assert gc.isenabled()

@@ -45,12 +45,15 @@ def _posseg():
     that is mostly unknown words it grows to seconds per hundred articles. The results for
     runs up to `MAX_UNKNOWN_RUN` are jieba's own; jieba offers neither a cache nor a bound.
     """
-    import jieba
-    import jieba.posseg
+    from .tablecache import gc_paused
 
-    jieba.setLogLevel(logging.WARNING)
-    load_prefix_dict(jieba.dt)
-    jieba.initialize()          # a no-op once the prefix dictionary is loaded
+    with gc_paused():
+        import jieba
+        import jieba.posseg
+
+        jieba.setLogLevel(logging.WARNING)
+        load_prefix_dict(jieba.dt)
+        jieba.initialize()          # a no-op once the prefix dictionary is loaded
     base = jieba.posseg.POSTokenizer
 
     class BoundedTagger(base):
@@ -123,17 +126,25 @@ def plain(text: str) -> str:
     return re.sub(r"[\s’'\-·.]+", "", stripped)
 
 
+@lru_cache(maxsize=1)
+def _lazy_pinyin():
+    """pypinyin's `lazy_pinyin`; its import loads the phrase table (`tablecache.gc_paused`)."""
+    from .tablecache import gc_paused
+
+    with gc_paused():
+        from pypinyin import lazy_pinyin
+    return lazy_pinyin
+
+
 def entity_keys(name: str, chinese: bool) -> list[str]:
     """Keys under which a name meets its forms in other scripts: a Chinese name is read in
     Sino-Vietnamese (习近平 → tap can binh, matching Tập Cận Bình) and in pinyin
     (李强 → li qiang, matching Li Qiang); a Latin name is its plain lower-case form."""
     if not chinese:
         return [plain(name)]
-    from pypinyin import lazy_pinyin
-
     from .signals import sino_vietnamese
 
-    keys = [plain(" ".join(sino_vietnamese(name))), plain(" ".join(lazy_pinyin(fold(name))))]
+    keys = [plain(" ".join(sino_vietnamese(name))), plain(" ".join(_lazy_pinyin()(fold(name))))]
     return list(dict.fromkeys(k for k in keys if k))
 
 
