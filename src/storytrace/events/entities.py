@@ -85,38 +85,49 @@ def _posseg():
     return BoundedTagger(jieba.dt)
 
 
-def load_prefix_dict(tokenizer) -> None:
-    """Initialise a jieba `Tokenizer` with the prefix dictionary of its default word list,
-    from `tablecache` (each tokenizer gets its own dict: `add_word` changes it).
+@lru_cache(maxsize=1)
+def _prefix_table():
+    """(FREQ, total) of jieba's default word list, from `tablecache`; None where the word
+    list is not a plain file. Kept here and never handed out: tokenizers get copies.
 
     Why: `jieba.initialize` reads its own cache with `marshal.load` on the open file, which
-    reads object by object (1 s); the same (FREQ, total) pair from the file's bytes takes
-    0.3 s. The table is what `initialize` builds (it builds it, or reads jieba's cache, the
-    first time), keyed by jieba's version and its word list's bytes. A custom dictionary
-    (`jieba.set_dictionary`) is left to jieba."""
+    reads object by object (0.7-1 s); the same pair from the file's bytes takes 0.25-0.3 s,
+    and a copy for a second tokenizer 0.02 s (sharing the strings). The table is what
+    `initialize` builds (built, or read from jieba's cache, the first time), keyed by
+    jieba's version and its word list's bytes."""
+    from pathlib import Path
+
     import jieba
 
     from .tablecache import cached_table, file_digest, versions
 
+    try:
+        key = [versions("jieba"), file_digest(Path(jieba.__file__).resolve().parent / jieba.DEFAULT_DICT_NAME)]
+    except OSError:
+        return None
+
+    def build():
+        fresh = jieba.Tokenizer()
+        fresh.initialize()
+        return fresh.FREQ, fresh.total
+    return cached_table("jieba-prefix", key, build, valid=lambda t: (
+        isinstance(t, tuple) and len(t) == 2 and isinstance(t[0], dict) and isinstance(t[1], (int, float))))
+
+
+def load_prefix_dict(tokenizer) -> None:
+    """Initialise a jieba `Tokenizer` with a copy of the prefix dictionary of its default
+    word list (`_prefix_table`; its own copy, since `add_word` changes it). A custom
+    dictionary (`jieba.set_dictionary`) is left to jieba."""
+    import jieba
+
     with tokenizer.lock:
         if tokenizer.initialized or tokenizer.dictionary != jieba.DEFAULT_DICT:
             return
-        from pathlib import Path
-
-        words = Path(jieba.__file__).resolve().parent / jieba.DEFAULT_DICT_NAME
-
-        def build():
-            tokenizer.initialize()
-            return tokenizer.FREQ, tokenizer.total
-        try:
-            key = [versions("jieba"), file_digest(words)]
-        except OSError:
+        table = _prefix_table()
+        if table is None:
             return                  # the word list is not a plain file here: jieba reads it its way
-        table = cached_table("jieba-prefix", key, build, valid=lambda t: (
-            isinstance(t, tuple) and len(t) == 2 and isinstance(t[0], dict) and isinstance(t[1], (int, float))))
-        if not tokenizer.initialized:
-            tokenizer.FREQ, tokenizer.total = table
-            tokenizer.initialized = True
+        tokenizer.FREQ, tokenizer.total = dict(table[0]), table[1]
+        tokenizer.initialized = True
 
 
 def plain(text: str) -> str:
