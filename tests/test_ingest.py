@@ -74,12 +74,42 @@ def test_same_articles_whatever_the_batches_and_footer_hidden_not_cut(tmp_path):
         assert ids_before < set(_records(one))                         # no earlier id changed
 
 
-def test_process_pool_gives_the_same_articles(tmp_path):
+def _counting_pools(monkeypatch) -> list:
+    import storytrace.ingest as ing
+
+    started = []
+
+    class Counted(ing.ProcessPoolExecutor):       # a real pool, counted
+        def __init__(self, *args, **kwargs):
+            started.append(self)
+            super().__init__(*args, **kwargs)
+    monkeypatch.setattr(ing, "ProcessPoolExecutor", Counted)
+    return started
+
+
+def test_process_pool_gives_the_same_articles(tmp_path, monkeypatch):
+    import storytrace.ingest as ing
+
     _write_corpus(tmp_path / "in", 30)
+    monkeypatch.setattr(ing, "POOL_MIN_SECONDS", 0.0)       # any work left is worth the pool
+    started = _counting_pools(monkeypatch)
     with Store(tmp_path / "a.db") as one, Store(tmp_path / "b.db") as two:
         ingest([str(tmp_path / "in")], one, workers=1)
+        assert not started
         ingest([str(tmp_path / "in")], two, workers=2)
+        assert len(started) == 1
         assert one.article_ids() == two.article_ids() and len(one.article_ids()) == 30
+        assert [a.text for a in one.get_articles(one.article_ids())] == \
+            [a.text for a in two.get_articles(two.article_ids())]
+
+
+def test_a_small_batch_is_normalized_without_a_pool(tmp_path, monkeypatch):
+    # 30 short posts are far less work than POOL_MIN_SECONDS: starting a pool would cost more
+    _write_corpus(tmp_path / "in", 30)
+    started = _counting_pools(monkeypatch)
+    with Store(tmp_path / "a.db") as store:
+        summary = ingest([str(tmp_path / "in")], store, workers=2)
+        assert summary.stored == 30 and not started
 
 
 def test_kill_minus_nine_leaves_a_consistent_resumable_store(tmp_path):
