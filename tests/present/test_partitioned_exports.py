@@ -284,3 +284,86 @@ def test_plain_is_asdict(sample_store):
     for record in records:
         assert plain(record) == record.to_dict()
         assert json.dumps(plain(record), ensure_ascii=False) == json.dumps(record.to_dict(), ensure_ascii=False)
+
+
+def _new_article(day: str, n: int) -> Article:
+    text = f"Harbour notice {n}: the ferry to the outer islands runs again from {day}."
+    return Article(id=content_id(text, f"Ferry {n}"), source_path=f"synthetic/ferry{n}.txt", title=f"Ferry {n}",
+                   text=text, language="en", script="Latn", outlet="Metro Daily",
+                   published=f"{day}T06:00:00+00:00", published_precision="datetime")
+
+
+def test_single_files_keep_their_unchanged_days_in_place(sample_store, tmp_path):
+    """Only the newest day changes: articles.jsonl is the same file (same inode), its older
+    days are not written again, and the result is byte for byte a fresh export."""
+    out = tmp_path / "out"
+    write_jsonl_outputs(sample_store, out)
+    single = out / "articles.jsonl"
+    inode, size = single.stat().st_ino, single.stat().st_size
+    sample_store.add_articles([_new_article("2026-03-09", 1)])
+    inc = PartitionedJsonl(sample_store, out)
+    inc.write()
+    assert inc.written == [("articles", "2026-03-09")]
+    assert single.stat().st_ino == inode                     # written in place, not replaced
+    new_part = (out / PARTS / "articles" / "2026-03-09.jsonl").stat().st_size
+    assert inc.joined["articles"] == new_part and single.stat().st_size == size + new_part
+    assert inc.joined["events"] == inc.joined["reuse"] == 0
+    assert not list(out.glob("*.joining"))
+    _same_as_fresh(sample_store, out, tmp_path)
+
+
+def test_single_files_rewritten_from_an_old_changed_day_on(sample_store, tmp_path):
+    """An increment that changes the oldest day and adds a newer one: the single file is
+    written from that day on (every later day too) and equals a fresh export."""
+    out = tmp_path / "out"
+    write_jsonl_outputs(sample_store, out)
+    first = min(sample_store.articles(), key=lambda a: a.published or "9")
+    assert day_key(first.published) == "2026-03-02"
+    sample_store.update_articles([Article.from_dict({**first.to_dict(), "title": first.title + " (updated)"})])
+    sample_store.add_articles([_new_article("2026-03-08", 2)])
+    inc = PartitionedJsonl(sample_store, out)
+    inc.write()
+    assert ("articles", "2026-03-02") in inc.written
+    assert inc.joined["articles"] == (out / "articles.jsonl").stat().st_size   # from the first day on
+    _same_as_fresh(sample_store, out, tmp_path)
+    # then a change in the middle: the days before it stay as they are
+    mid = next(a for a in sample_store.articles() if day_key(a.published) == "2026-03-03")
+    sample_store.update_articles([Article.from_dict({**mid.to_dict(), "title": mid.title + "!"})])
+    inc = PartitionedJsonl(sample_store, out)
+    inc.write()
+    manifest = json.loads((out / PARTS / MANIFEST).read_text(encoding="utf-8"))
+    kept = sum(e["bytes"] for e in manifest["tables"]["articles"] if e["key"] < "2026-03-03")
+    assert kept > 0 and inc.joined["articles"] == (out / "articles.jsonl").stat().st_size - kept
+    _same_as_fresh(sample_store, out, tmp_path)
+
+
+def test_a_join_killed_midway_is_repaired_by_the_next_export(sample_store, tmp_path, monkeypatch):
+    """The process dies after articles.jsonl was truncated and half its new days written (the
+    manifest still describes the last export): the next export notices the mark and rejoins
+    the whole file, also when the broken file has by chance the size the manifest sums to."""
+    import storytrace.present.exports as exports
+
+    out = tmp_path / "out"
+    write_jsonl_outputs(sample_store, out)
+    manifest_before = (out / PARTS / MANIFEST).read_bytes()
+    size_before = (out / "articles.jsonl").stat().st_size
+    sample_store.add_articles([_new_article("2026-03-09", 3)])
+    real = exports._append
+
+    def dies(dst, parts):
+        dst.write(b'{"id": "half a li')
+        raise KeyboardInterrupt("killed")
+    monkeypatch.setattr(exports, "_append", dies)
+    with pytest.raises(KeyboardInterrupt):
+        PartitionedJsonl(sample_store, out).write()
+    monkeypatch.setattr(exports, "_append", real)
+    assert (out / PARTS / MANIFEST).read_bytes() == manifest_before
+    assert (out / "articles.jsonl.joining").exists()
+    # the worst case: the broken file has exactly the size the old manifest sums to
+    with open(out / "articles.jsonl", "r+b") as fh:
+        fh.truncate(size_before)
+    inc = PartitionedJsonl(sample_store, out)
+    inc.write()
+    assert inc.joined["articles"] == (out / "articles.jsonl").stat().st_size
+    assert not (out / "articles.jsonl.joining").exists()
+    _same_as_fresh(sample_store, out, tmp_path)

@@ -330,6 +330,7 @@ class PartitionedJsonl:
         self.written: list[tuple[str, str]] = []
         self.path = ""
         self.reused_lines = 0                 # lines of rewritten partitions kept as they were
+        self.joined: dict[str, int] = {}      # per table, bytes of its single file written by write()
         self._old_rows: dict[tuple[str, str], dict[str, str]] = {}
         self._new_rows: dict[tuple[str, str], list[tuple[str, str]]] = {}
 
@@ -663,15 +664,17 @@ class PartitionedJsonl:
                             changed = True
                 tables[table] = ordered
                 single = self.out / f"{table}.jsonl"
-                total = sum(e["bytes"] for e in ordered)
-                if changed or not single.is_file() or single.stat().st_size != total:
-                    _join(single, [self.out / e["file"] for e in ordered])
+                written = {key for t, key in self.written if t == table}
+                start = _rejoin(single, self.out, ordered, before.get(table), written, changed)
+                self.joined[table] = single.stat().st_size - start
                 paths.append(single)
         manifest = {"layout": "day", "version": LAYOUT_VERSION, "tables": tables}
         if logging:
             manifest.update(store=store_id, log_seq=upto)
         _atomic_writer(self.out / PARTS / MANIFEST, lambda tmp: tmp.write_text(
             json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"))
+        for single in paths:
+            _dirty_mark(single).unlink(missing_ok=True)
         if logging:
             self._record(base, upto, parts if moved is None else None, moved)
         return paths
@@ -708,26 +711,75 @@ def _link_day(da: str | None, db: str | None) -> str:
     return max(dated) if dated else UNDATED
 
 
+def _append(dst, parts: list[Path]) -> None:
+    """Append the bytes of `parts` to the open file `dst` (positioned at its end), copied by
+    the kernel where it can."""
+    for part in parts:
+        with open(part, "rb") as src:
+            size = os.fstat(src.fileno()).st_size
+            sent = 0
+            try:
+                while sent < size:
+                    n = os.copy_file_range(src.fileno(), dst.fileno(), size - sent)
+                    if n == 0:
+                        break
+                    sent += n
+            except (AttributeError, OSError):
+                src.seek(sent)
+                dst.seek(0, os.SEEK_END)
+                while chunk := src.read(1 << 20):
+                    dst.write(chunk)
+
+
 def _join(path: Path, parts: list[Path]) -> Path:
     """`path` as the byte-for-byte concatenation of `parts` (copied by the kernel)."""
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as dst:
-            for part in parts:
-                with open(part, "rb") as src:
-                    size = os.fstat(src.fileno()).st_size
-                    sent = 0
-                    try:
-                        while sent < size:
-                            n = os.copy_file_range(src.fileno(), dst.fileno(), size - sent)
-                            if n == 0:
-                                break
-                            sent += n
-                    except (AttributeError, OSError):
-                        src.seek(sent)
-                        dst.seek(0, os.SEEK_END)
-                        while chunk := src.read(1 << 20):
-                            dst.write(chunk)
+            _append(dst, parts)
     return _atomic_writer(path, write)
+
+
+def _dirty_mark(single: Path) -> Path:
+    return single.with_name(single.name + ".joining")
+
+
+def _rejoin(single: Path, out: Path, ordered: list[dict], before: Any, written: set[str],
+            changed: bool) -> int:
+    """Bring the single file `single` to the concatenation of the partitions `ordered`
+    (manifest entries in day order). When the file is exactly what the last export joined
+    (`before`: its entries; no `.joining` mark left by an interrupted rewrite; its size their
+    sum), the leading partitions that neither moved nor were rewritten stay in place: the file is
+    truncated after them and the rest appended, so an increment that adds the newest days
+    writes those days, not the store. Otherwise it is joined whole under a temporary name.
+    Returns the offset from which the file was written (its size when nothing was)."""
+    total = sum(e["bytes"] for e in ordered)
+    mark = _dirty_mark(single)
+    dirty = mark.exists()
+    size = single.stat().st_size if single.is_file() else -1
+    if not changed and not dirty and size == total:
+        return size
+    old = before if isinstance(before, list) else []
+    same = not dirty and size >= 0 and all(isinstance(e, dict) and isinstance(e.get("bytes"), int) for e in old)
+    if same and size == sum(e["bytes"] for e in old):
+        start = keep = 0
+        for new_e, old_e in zip(ordered, old):
+            if (new_e["key"] != old_e.get("key") or new_e["bytes"] != old_e["bytes"]
+                    or new_e["key"] in written):
+                break
+            keep += 1
+            start += new_e["bytes"]
+        # Marked before the first byte changes; the mark goes once the manifest that describes
+        # the new file is written (`PartitionedJsonl.write`): a run that dies in between leaves
+        # it, and the next export joins the file whole.
+        mark.touch()
+        with open(single, "r+b") as dst:
+            dst.truncate(start)
+            dst.seek(start)
+            _append(dst, [out / e["file"] for e in ordered[keep:]])
+        return start
+    mark.touch()
+    _join(single, [out / e["file"] for e in ordered])
+    return 0
 
 
 def _csv_cell(value: Any) -> Any:
