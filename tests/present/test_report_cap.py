@@ -252,3 +252,54 @@ def test_a_report_that_fails_while_written_leaves_the_last_one(sample_store, tmp
     with pytest.raises(RuntimeError):
         report.write_report(sample_store, path)
     assert path.read_bytes() == first and not path.with_name("report.html.part").exists()
+
+
+def test_report_after_the_jsonl_export_takes_its_row_digests(sample_store, tmp_path, monkeypatch):
+    """write_outputs writes the JSONL first: its row digests are then current and the report
+    takes them instead of reading and hashing the shown rows; a change made after the export
+    (digests no longer current) falls back to hashing. Either way the page equals one drawn
+    from scratch, and unchanged events come from the cache."""
+    import random
+
+    from storytrace.model import Article, Event, content_id
+    from storytrace.present.exports import line_digests_current, write_jsonl_outputs
+
+    hashed: list[str] = []
+    real = report._Raw._hash_query
+
+    def spy(self, kind, query, params):
+        hashed.append(kind)
+        return real(self, kind, query, params)
+    monkeypatch.setattr(report._Raw, "_hash_query", spy)
+    rng = random.Random(7)
+    out, path = tmp_path / "out", tmp_path / "out" / "report.html"
+    assert not line_digests_current(sample_store._conn)
+    write_jsonl_outputs(sample_store, out)
+    assert line_digests_current(sample_store._conn)
+    html, cold = _render_counted(sample_store, path)
+    assert hashed == [] and cold.hits == 0
+    assert _stable(html) == _stable(report.render_report(sample_store))
+    html, warm = _render_counted(sample_store, path)
+    assert warm.misses == 0
+    for step in range(10):
+        events = sample_store.events()
+        if step % 2 == 0:
+            text = f"Update {step}: the bridge stays open; residents should stay indoors on Thursday night."
+            sample_store.add_articles([Article(
+                id=content_id(text, f"Update {step}"), source_path=f"synthetic/u{step}.txt", title=f"Update {step}",
+                text=text, language="en", script="Latn", outlet="Metro Daily",
+                published=f"2026-03-{rng.randint(1, 8):02d}T09:00:00+00:00")])
+        else:
+            ev = rng.choice(events)
+            sample_store.replace_events([e for e in events if e.id != ev.id]
+                                        + [Event(**{**ev.to_dict(), "title": f"{ev.title} ({step})"})])
+        exported = step % 3 != 2
+        if exported:
+            write_jsonl_outputs(sample_store, out)
+        assert line_digests_current(sample_store._conn) == exported
+        hashed.clear()
+        html, counted = _render_counted(sample_store, path)
+        assert bool(hashed) != exported, step         # rows hashed only when the digests are stale
+        assert _stable(html) == _stable(report.render_report(sample_store)), step
+        if exported and step % 3 != 0:               # the last report took the same digests
+            assert counted.hits > 0, step

@@ -302,6 +302,23 @@ _LOGGING = ("COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'export_log'
             f"CAST((SELECT value FROM meta WHERE key = 'export:seq') AS INTEGER) < {LOG_LIMIT}")
 
 
+def line_digests_current(conn: sqlite3.Connection) -> bool:
+    """True when `export_lines` describes every exported row as it is now: the last export
+    recorded its rows (this layout) and nothing was logged since (logging never stopped: a
+    stopped log would leave the sequence past `export:seq` too). Then a row's digest there
+    (articles: row, event and touching links; events, links, families: the row) changes
+    whenever its row does, and a reader can take it instead of hashing the row (the report)."""
+    try:
+        meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('export:seq', 'export:state')"))
+        if meta.get("export:state") != _STATE or meta.get("export:seq") is None:
+            return False
+        row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name='export_log'").fetchone()
+        pending = conn.execute("SELECT 1 FROM export_log LIMIT 1").fetchone()
+    except sqlite3.Error:
+        return False
+    return pending is None and (row[0] if row else 0) == int(meta["export:seq"])
+
+
 def _link_key(key: str) -> tuple[str, str, str]:
     a, b, kind = key.split(_SEP)
     return a, b, kind

@@ -27,7 +27,7 @@ from markupsafe import Markup
 from ..model import Article, Event, Family, ReuseLink
 from ..store import Store
 from .compare import PASSAGE_CLASSES, build_pair, pair_payload
-from .exports import _read_snapshot
+from .exports import _SEP, _read_snapshot, line_digests_current
 from .svg import KIND_COLOURS, KIND_LABELS, LANGUAGE_COLOURS, OTHER_COLOUR, SEGMENT_COLOURS
 from .views import SORTS, ReportData, lang_tag, parse_when, sort_events
 
@@ -220,6 +220,10 @@ def _digest(kind: str, data: bytes) -> str:
     return hashlib.md5(kind.encode() + b"\t" + data, usedforsecurity=False).hexdigest()
 
 
+# The export's table of each kind of record whose digest `_Raw` may take from `export_lines`.
+_LINE_TABLES = {"Article": "articles", "Event": "events", "ReuseLink": "reuse"}
+
+
 def _utf8(store: Store) -> bool:
     """True when the store keeps text as UTF-8 (so a row's bytes are read without decoding it)."""
     return store._conn.execute("PRAGMA encoding").fetchone()[0] == "UTF-8"
@@ -292,6 +296,8 @@ class _Raw:
     def __init__(self, store: Store, choice: _Choice):
         self.store = store
         self.choice = choice
+        # the JSONL export's digests of the rows, when current: read instead of hashing rows
+        self.lines = line_digests_current(store._conn)
         real = sorted(e for e in choice.order if e in choice.stored)
         self._digests: dict[str, dict] = {"Event": {}, "Article": {}, "ReuseLink": {}, "Family": {}}
         self._hash_rows("Event", "SELECT id, {data} FROM events WHERE id IN ({marks})", real)
@@ -326,14 +332,40 @@ class _Raw:
         self.errors = store.errors()
 
     def _hash_rows(self, kind: str, sql: str, ids: list[str]) -> None:
-        """Digest the rows `sql` reads (key columns, then the row's text), one batch at a time."""
-        utf8 = _utf8(self.store)
+        """Digest the rows `sql` reads (key columns, then the row's text), one batch at a time.
+        When the JSONL export's row digests are current (`line_digests_current`) an article's,
+        event's or link's digest is the export's (prefixed "x"): its row is not read at all, so
+        an increment reads the rows of what changed only (it redraws what changed, as ever)."""
         into = self._digests[kind]
+        table = _LINE_TABLES.get(kind) if self.lines else None
+        if table is not None:
+            if kind == "ReuseLink":
+                keys = {_SEP.join(k): tuple(k) for k in _rows(self.store, sql.replace(", {data}", ""), ids)}
+            else:
+                keys = {i: i for i in ids}
+            for key, digest in _rows(self.store, "SELECT key, digest FROM export_lines WHERE tbl='" + table
+                                     + "' AND key IN ({marks})", sorted(keys)):
+                into[keys.pop(key)] = "x" + digest
+            if not keys:
+                return
+            # rows the export does not know (none while its digests are current): hashed
+            if kind == "ReuseLink":
+                sql = "SELECT a, b, kind, {data} FROM reuse WHERE a = ? AND b = ? AND kind = ?"
+                for k in keys.values():
+                    self._hash_query(kind, sql.replace("{data}", "CAST(data AS BLOB)" if _utf8(self.store) else "data"), k)
+                return
+            ids = sorted(keys)
+        utf8 = _utf8(self.store)
         query = sql.replace("{data}", "CAST(data AS BLOB)" if utf8 else "data")
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
-            for *key, data in self.store._conn.execute(query.format(marks=",".join("?" * len(chunk))), chunk):
-                into[key[0] if len(key) == 1 else tuple(key)] = _digest(kind, data if utf8 else data.encode("utf-8"))
+            self._hash_query(kind, query.format(marks=",".join("?" * len(chunk))), chunk)
+
+    def _hash_query(self, kind: str, query: str, params) -> None:
+        utf8 = _utf8(self.store)
+        into = self._digests[kind]
+        for *key, data in self.store._conn.execute(query, params):
+            into[key[0] if len(key) == 1 else tuple(key)] = _digest(kind, data if utf8 else data.encode("utf-8"))
 
     def digest(self, kind: str, key: Any) -> str | None:
         """Digest of a stored row's text (kind: Article, ReuseLink, Family, Event), None if absent."""
