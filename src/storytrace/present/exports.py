@@ -13,8 +13,9 @@ by their earliest dated member, families by their representative), each day's re
 stored rows it was made from. A later write hashes the stored rows (raw bytes, no parsing)
 and rewrites only the partitions whose digest changed, so an increment parses and writes
 what it touched. The single files (`articles.jsonl`, ...) are the concatenation of their
-partitions in day order ("undated" last), re-joined byte for byte (a kernel-side copy, no
-JSON work) only when one of their partitions changed.
+partitions in day order ("undated" last), rewritten in place from the first partition that
+changed on (a kernel-side copy, no JSON work; the leading days stay as they are) only when
+one of their partitions changed.
 """
 from __future__ import annotations
 
