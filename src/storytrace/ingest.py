@@ -15,7 +15,6 @@ can improve as the collection grows without changing any id.
 from __future__ import annotations
 
 import itertools
-import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
@@ -27,7 +26,7 @@ from .normalize.boilerplate import MIN_RECURRING  # noqa: F401  (re-exported: wh
 from .read import iter_documents
 from .pipeline import ProgressFactory
 from .store import Store
-from .workers import default_workers, pool_context
+from .workers import default_workers, pool_context, sampled_head
 
 WINDOW = 2000
 BATCH = 200
@@ -100,23 +99,22 @@ class _Normalizer:
         if self.workers <= 1 or len(docs) < SMALL_RUN:
             results = [normalize_document(d) for d in docs]
             return lambda: iter(results)
+        head: list = []
         if self.pool is None:
             # worth a pool only when the work left is (a hundred documents of an increment:
             # 0.2 s here, 0.3 s with a pool): estimated from the first few, normalized here
-            start = time.perf_counter()
-            head = [normalize_document(d) for d in docs[:POOL_SAMPLE]]
-            per_doc = (time.perf_counter() - start) / max(1, len(head))
-            if (len(docs) - len(head)) * per_doc < POOL_MIN_SECONDS:
+            head, worth = sampled_head(docs, normalize_document, POOL_SAMPLE, POOL_MIN_SECONDS)
+            if not worth:
                 results = head + [normalize_document(d) for d in docs[len(head):]]
                 return lambda: iter(results)
-            rest = docs[len(head):]
+            docs = docs[len(head):]
+            # Forked workers start with the parsers and language models already imported
+            # (spawn costs seconds per run); they never touch the parent's SQLite handle or
+            # progress thread.
             self.pool = ProcessPoolExecutor(self.workers, mp_context=pool_context())
-            futures = [self.pool.submit(_normalize_chunk, rest[i:i + POOL_CHUNK])
-                       for i in range(0, len(rest), POOL_CHUNK)]
-            return lambda: itertools.chain(head, (result for future in futures for result in future.result()))
         futures: list[Future] = [self.pool.submit(_normalize_chunk, docs[i:i + POOL_CHUNK])
                                  for i in range(0, len(docs), POOL_CHUNK)]
-        return lambda: (result for future in futures for result in future.result())
+        return lambda: itertools.chain(head, (result for future in futures for result in future.result()))
 
 
 WINDOW_BYTES = 64 * 1024 * 1024   # bounds memory: two windows are in flight at most

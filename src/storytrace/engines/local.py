@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from ..model import Article, ReuseLink
 from ..stageview import as_found, record_digest, stage_article
 from ..store import Store
-from ..workers import NoProcesses, default_workers, process_map
+from ..workers import NoProcesses, default_workers, process_map, sampled_head
 
 if TYPE_CHECKING:
     from ..events.signals import ArticleSignals
@@ -596,15 +596,13 @@ def pooled_signals(articles: list[Article], *, workers: int | None = None, min_a
         advance(1)
     workers = default_workers() if workers is None else workers
     if min_articles is None:
-        sample = articles[1:1 + POOL_SAMPLE]
-        start = time.perf_counter()
-        for article in sample:
-            signals.append(build_signals(article))
+        def build(article: Article) -> ArticleSignals:
+            built = build_signals(article)
             if advance:
                 advance(1)
-        left = len(articles) - len(signals)
-        per_article = (time.perf_counter() - start) / max(1, len(sample))
-        use_pool = left > 0 and left * per_article >= POOL_MIN_SECONDS
+            return built
+        head, use_pool = sampled_head(articles[1:], build, POOL_SAMPLE, POOL_MIN_SECONDS)
+        signals += head
     else:
         use_pool = len(articles) >= max(2, min_articles)
     done = len(signals)
