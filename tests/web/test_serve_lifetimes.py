@@ -81,7 +81,7 @@ def _store(root: Path, n: int) -> Path:
 @pytest.fixture
 def analysed_store(tmp_path) -> Path:
     """A store never analysed, big enough that its analysis takes seconds (to kill it midway)."""
-    return _store(tmp_path / "data", 150)
+    return _store(tmp_path / "data", 600)
 
 
 def _job_process(server_pid: int) -> int | None:
