@@ -90,6 +90,10 @@ CREATE TABLE IF NOT EXISTS reuse_index_sketch (value INTEGER NOT NULL, rix INTEG
 CREATE TABLE IF NOT EXISTS reuse_index_grams (hash INTEGER NOT NULL, fam INTEGER NOT NULL, rix INTEGER NOT NULL,
                                               pos INTEGER NOT NULL, PRIMARY KEY (hash, fam)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS reuse_index_folded (rix INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS reuse_index_grams_new (hash INTEGER NOT NULL, fam INTEGER NOT NULL, rix INTEGER NOT NULL,
+                                                  pos INTEGER NOT NULL, PRIMARY KEY (hash, fam)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS reuse_index_sketch_new (value INTEGER NOT NULL, rix INTEGER NOT NULL,
+                                                   PRIMARY KEY (value, rix)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS reuse_index_common (hash INTEGER PRIMARY KEY, df INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS reuse_index_common_df ON reuse_index_common(df);
 CREATE TABLE IF NOT EXISTS reuse_index_credits (key TEXT NOT NULL, rix INTEGER NOT NULL,

@@ -174,3 +174,79 @@ def test_random_batches_equal_one_run(tmp_path, seed):
             declined += "declined" in reuse_step(store, settings)
         assert stored(store) == from_scratch(tmp_path, pool, settings)
     assert declined == 1        # only the first batch, which has no index yet
+
+
+def small_rows(store: Store) -> dict[str, int]:
+    conn = store._conn
+    return {"grams": conn.execute("SELECT count(*) FROM reuse_index_grams_new").fetchone()[0],
+            "removed": conn.execute("SELECT count(*) FROM reuse_index_grams_new WHERE rix < 0").fetchone()[0],
+            "sketch": conn.execute("SELECT count(*) FROM reuse_index_sketch_new").fetchone()[0]}
+
+
+@pytest.mark.parametrize("fold", [False, True])
+def test_small_tables_and_their_folding_give_the_links_of_one_run(tmp_path, monkeypatch, fold):
+    """What increments add to the postings and sketch values goes to the small tables; a
+    family reshaped by its late source leaves removed postings there (rix -1), which later
+    increments must read as absent. Folded after every increment (`fold`) or kept, the
+    links and families after each batch are those of one run over the same articles."""
+    if fold:
+        monkeypatch.setattr(index_module, "FOLD_FLOOR", 0)
+        monkeypatch.setattr(index_module, "FOLD_SHARE", 10_000)
+    articles, source, copies, others, quoting = collection(14, 8)
+    by_id = {a.id: a for a in articles}
+    batches = [copies[:6] + others[:4], [source] + others[4:6], copies[6:] + others[6:] + [quoting]]
+    settings = ReuseSettings(workers=1)
+    done: list[str] = []
+    seen_removed = 0
+    with Store(tmp_path / "grown.db") as store:
+        for k, batch in enumerate(batches):
+            store.add_articles([by_id[i] for i in batch])
+            done += batch
+            stats = reuse_step(store, settings)
+            small = small_rows(store)
+            if k == 0:
+                assert "declined" in stats and small == {"grams": 0, "removed": 0, "sketch": 0}
+            else:
+                assert "declined" not in stats, stats
+                if fold:
+                    assert small == {"grams": 0, "removed": 0, "sketch": 0}
+                else:
+                    assert small["grams"] > 0 and small["sketch"] > 0
+            if k == 1:
+                assert stats["reshaped_families"] >= 1
+            seen_removed = max(seen_removed, small["removed"])
+            assert stored(store) == from_scratch(tmp_path, [by_id[i] for i in done], settings, f"scratch{k}")
+        meta = json.loads(store._conn.execute("SELECT value FROM meta WHERE key='reuse_index'").fetchone()[0])
+        total = store._conn.execute("SELECT count(*) FROM reuse_index_grams").fetchone()[0]
+    assert (seen_removed > 0) != fold
+    assert (meta["small"]["reuse_index_grams"] == 0) == fold
+    if fold:
+        assert meta["rows"]["reuse_index_grams"] >= total
+
+
+def test_index_without_revision_checks_every_digest(tmp_path):
+    """An index filed without the store's `article_rev` (older code) compares every stored
+    digest: a changed article is still found, and an unchanged store still increments."""
+    settings = ReuseSettings(workers=1)
+    articles, *_ = collection(8, 4)
+
+    def forget_rev(store):
+        conn = store._conn
+        meta = json.loads(conn.execute("SELECT value FROM meta WHERE key='reuse_index'").fetchone()[0])
+        for key in ("rev", "rows", "small"):
+            meta.pop(key)
+        conn.execute("UPDATE meta SET value=? WHERE key='reuse_index'", (json.dumps(meta),))
+
+    with Store(tmp_path / "grown.db") as store:
+        store.add_articles(articles[:-2])
+        reuse_step(store, settings)
+        forget_rev(store)
+        store.add_articles(articles[-2:-1])
+        assert "declined" not in reuse_step(store, settings)
+        assert stored(store) == from_scratch(tmp_path, articles[:-1], settings)
+        forget_rev(store)
+        art = store.get_article(articles[0].id)
+        art.metadata = {**art.metadata, "boilerplate_hidden": [[0, 10]]}
+        store.update_articles([art])
+        store.add_articles(articles[-1:])
+        assert "changed" in reuse_step(store, settings)["declined"]

@@ -16,7 +16,16 @@ what an increment needs to extend them without reading the stored articles again
 * `reuse_index_credits`: credited source -> articles (whose direction evidence names
   whether that source is in the collection);
 * meta `reuse_index`: settings and code it was built with, the number of families, the
-  outlets present.
+  outlets present, the store's `article_rev` when the digests were taken (so an increment
+  compares only the digests changed since), and the row counts below.
+
+What increments add to the two large tables (postings, sketch values) goes first into small
+tables of the same shape (`reuse_index_grams_new`, `reuse_index_sketch_new`; a posting
+removed from the large table is a row with rix -1 there), read together with the large ones:
+rows with random keys written into a large B-tree dirty a page each (at 16 weeks, 100
+articles' ~100,000 postings rewrote ~60,000 of its ~100,000 pages), into a small one only
+its few pages. They are folded into the large tables (`_fold`) once they hold more than
+`FOLD_SHARE` of them (and at least `FOLD_FLOOR` rows), and emptied by a full build.
 
 An increment (`PassageIndex.update`) then: fingerprints the new articles only; decides
 their families with the same rule as `find_families` (`family.pick_leader`), re-checking
@@ -79,6 +88,11 @@ REUSE_KINDS = ("duplicate", "reprint", "partial", "formula")
 # full run is cheaper.
 MAX_RECHECK = 200_000
 GRAM_CHUNK = 200_000       # posting rows handed to SQLite per call when the index is filed
+# Rows of the small tables of an increment (see the module's docstring) are folded into the
+# large ones when they exceed both FOLD_FLOOR and 1/FOLD_SHARE of the large table's rows.
+FOLD_FLOOR = 500_000
+FOLD_SHARE = 4
+SMALL = {"reuse_index_grams": "reuse_index_grams_new", "reuse_index_sketch": "reuse_index_sketch_new"}
 _FAR = datetime.max.replace(tzinfo=timezone.utc)
 LAST: dict = {}         # what the last `update` in this process did (stats, or why it declined)
 
@@ -167,14 +181,16 @@ class PassageIndex:
         else:
             ordered, fps, leaders, family = parts
         ids = [a.id for a in ordered]
+        rev = int(self.store._meta(self._conn, "article_rev", "0"))     # before the digests: see `update`
         digests = self.store.article_digests(ids)
         h, f, d, p = family_rows(fps, family)
         outlets = sorted({c for a in ordered if (c := canonical(a.outlet))})
         n_families = int(np.sum(family == np.arange(len(family)))) if len(family) else 0
         with self.store.transaction() as conn:
             for table in ("reuse_index_articles", "reuse_index_sketch", "reuse_index_grams", "reuse_index_credits",
-                          "reuse_index_folded", "reuse_index_common"):
+                          "reuse_index_folded", "reuse_index_common", *SMALL.values()):
                 conn.execute(f"DELETE FROM {table}")
+            n_sketch = 0
             for start in range(0, len(ordered), 2000):          # rows built a slice at a time
                 rows, sketch_rows, credit_rows = [], [], []
                 for i in range(start, min(start + 2000, len(ordered))):
@@ -187,6 +203,7 @@ class PassageIndex:
                     credit_rows.extend((k, i) for k in meta["credits"])
                 conn.executemany("INSERT INTO reuse_index_articles VALUES (?,?,?,?,?,?,?,?)", rows)
                 conn.executemany("INSERT OR IGNORE INTO reuse_index_sketch VALUES (?,?)", sketch_rows)
+                n_sketch += len(sketch_rows)
                 conn.executemany("INSERT OR IGNORE INTO reuse_index_credits VALUES (?,?)", credit_rows)
                 conn.executemany("INSERT INTO reuse_index_folded VALUES (?,?)",
                                  ((i, _pack(fps[i].folded)) for i in range(start, min(start + 2000, len(ordered)))))
@@ -199,8 +216,10 @@ class PassageIndex:
             keep = counts >= settings.formula_min_docs
             conn.executemany("INSERT INTO reuse_index_common VALUES (?,?)",
                              zip(_signed(values[keep]).tolist(), counts[keep].tolist()))
+            rows = {"reuse_index_grams": int(len(h)), "reuse_index_sketch": n_sketch}
             conn.execute("INSERT OR REPLACE INTO meta VALUES (?,?)",
-                         (META_KEY, json.dumps({"key": self.key, "families": n_families, "outlets": outlets},
+                         (META_KEY, json.dumps({"key": self.key, "families": n_families, "outlets": outlets,
+                                                "rev": rev, "rows": rows, "small": {t: 0 for t in SMALL}},
                                                ensure_ascii=False)))
 
     def drop(self) -> None:
@@ -229,8 +248,13 @@ class PassageIndex:
                             ).fetchone()[0]
         if gone:
             return self._decline(f"{gone} indexed articles are no longer stored")
-        changed = conn.execute("SELECT count(*) FROM reuse_index_articles r JOIN article_digests d ON d.id = r.id "
-                               "WHERE d.digest != r.digest").fetchone()[0]
+        # articles whose digest changed since the index took them have a later `rev`
+        rev_now = int(self.store._meta(conn, "article_rev", "0"))
+        since = meta.get("rev")
+        if not isinstance(since, int) or since > rev_now:
+            since = -1
+        changed = conn.execute("SELECT count(*) FROM article_digests d JOIN reuse_index_articles r ON r.id = d.id "
+                               "WHERE d.rev > ? AND d.digest != r.digest", (since,)).fetchone()[0]
         if changed:
             return self._decline(f"{changed} stored articles changed as the analysis reads them")
         new_ids = [r[0] for r in conn.execute(
@@ -285,8 +309,9 @@ class PassageIndex:
                 return
             found: dict[int, list[int]] = {v: [] for v in want}
             signed = _signed(np.asarray(want, dtype=np.uint64)).tolist()
-            got = conn.execute("SELECT s.value, s.rix FROM json_each(?) j JOIN reuse_index_sketch s "
-                               "ON s.value = j.value", (json.dumps(signed),)).fetchall()
+            got = [row for table in (SMALL["reuse_index_sketch"], "reuse_index_sketch")
+                   for row in conn.execute(f"SELECT s.value, s.rix FROM json_each(?) j JOIN {table} s "
+                                           "ON s.value = j.value", (json.dumps(signed),)).fetchall()]
             load([r for _, r in got])
             for value, r in got:
                 found[int(np.array([value], dtype=np.int64).view(np.uint64)[0])].append(r)
@@ -676,15 +701,26 @@ class PassageIndex:
                 sketch_rows.extend((int(v), r) for v in _signed(it["sketch"]).tolist())
                 credit_rows.extend((k, r) for k in it["meta"]["credits"])
             c.executemany("INSERT INTO reuse_index_articles VALUES (?,?,?,?,?,?,?,?)", new_rows)
-            c.executemany("INSERT OR IGNORE INTO reuse_index_sketch VALUES (?,?)", sketch_rows)
+            c.executemany(f"INSERT OR IGNORE INTO {SMALL['reuse_index_sketch']} VALUES (?,?)", sorted(sketch_rows))
             c.executemany("INSERT OR IGNORE INTO reuse_index_credits VALUES (?,?)", credit_rows)
             c.executemany("INSERT OR REPLACE INTO reuse_index_folded VALUES (?,?)",
                           [(r, _pack(fps_new[r].folded)) for r in new_rix])
             c.executemany("UPDATE reuse_index_articles SET leader=?, rep=? WHERE rix=?",
                           [(info[m]["leader"], info[m]["rep"], m) for m in sorted(set(stored_leader) | set(old_rep))])
-            c.executemany("DELETE FROM reuse_index_grams WHERE hash=? AND fam=?",
+            # a removed posting: a row with rix -1 (`_rows_for`), which a posting added again replaces
+            small_grams = SMALL["reuse_index_grams"]
+            c.executemany(f"INSERT OR REPLACE INTO {small_grams} VALUES (?,?,-1,0)",
                           sorted((int(np.array([h], dtype=np.uint64).view(np.int64)[0]), f) for h, f in removed))
-            c.executemany("INSERT OR REPLACE INTO reuse_index_grams VALUES (?,?,?,?)", grams)
+            c.executemany(f"INSERT OR REPLACE INTO {small_grams} VALUES (?,?,?,?)", grams)
+            rows_meta = dict(meta.get("rows") or {})
+            small_meta = dict(meta.get("small") or {})
+            small_meta["reuse_index_grams"] = small_meta.get("reuse_index_grams", 0) + len(removed) + len(grams)
+            small_meta["reuse_index_sketch"] = small_meta.get("reuse_index_sketch", 0) + len(sketch_rows)
+            for table in SMALL:
+                if small_meta[table] > max(FOLD_FLOOR, rows_meta.get(table, 0) // FOLD_SHARE):
+                    rows_meta[table] = rows_meta.get(table, 0) + small_meta[table]
+                    small_meta[table] = 0
+                    self._fold(c, table)
             floor = settings.formula_min_docs
             common = [(h, len(rows.get(h, ()))) for h in hashes_new.tolist()]
             c.executemany("INSERT OR REPLACE INTO reuse_index_common VALUES (?,?)",
@@ -696,8 +732,9 @@ class PassageIndex:
             self.store.update_reuse(c, sorted(pair_ids), [links[k] for k in sorted(links)], records, REUSE_KINDS,
                                     drop_families=[family_id_of(i) for i in dropped])
             c.execute("INSERT OR REPLACE INTO meta VALUES (?,?)",
-                      (META_KEY, json.dumps({"key": self.key, "families": n_new, "outlets": sorted(outlets)},
-                                            ensure_ascii=False)))
+                      (META_KEY, json.dumps({"key": self.key, "families": n_new, "outlets": sorted(outlets),
+                                             "rev": rev_now,
+                                             "rows": rows_meta, "small": small_meta}, ensure_ascii=False)))
         lap("write")
         self.stats = {"seconds": spent, "new": len(new_rix), "rechecked_families": rechecked, "crossing_ngrams": crossing,
                       "moved_rows": moved, "reshaped_families": len(reshaped), "pairs": len(pairs), "candidates": len(cands),
@@ -705,6 +742,19 @@ class PassageIndex:
         global LAST
         LAST = dict(self.stats)
         return self.stats
+
+    @staticmethod
+    def _fold(conn, table: str) -> None:
+        """Inside a write transaction: move the rows of `table`'s small table into it."""
+        small = SMALL[table]
+        if table == "reuse_index_grams":
+            gone = conn.execute(f"SELECT hash, fam FROM {small} WHERE rix < 0").fetchall()
+            conn.executemany("DELETE FROM reuse_index_grams WHERE hash=? AND fam=?", gone)
+            conn.execute(f"INSERT OR REPLACE INTO reuse_index_grams SELECT hash, fam, rix, pos FROM {small} "
+                         "WHERE rix >= 0 ORDER BY hash, fam")
+        else:
+            conn.execute(f"INSERT OR IGNORE INTO {table} SELECT value, rix FROM {small} ORDER BY value, rix")
+        conn.execute(f"DELETE FROM {small}")
 
     def _linked_pairs(self, ids: list[str]) -> set[tuple[str, str]]:
         """(a, b) of the stored reuse links touching any of these articles."""
@@ -739,14 +789,21 @@ class PassageIndex:
         out: dict[int, dict[int, tuple[int, int]]] = {}
         if not len(hashes):
             return out
-        got = self._conn.execute("SELECT g.hash, g.fam, g.rix, g.pos FROM json_each(?) j "
-                                 "JOIN reuse_index_grams g ON g.hash = j.value",
-                                 (json.dumps(_signed(hashes).tolist()),)).fetchall()
-        if got:
+        wanted = json.dumps(_signed(hashes).tolist())
+        for table in ("reuse_index_grams", SMALL["reuse_index_grams"]):   # the small table's rows last: they win
+            got = self._conn.execute(f"SELECT g.hash, g.fam, g.rix, g.pos FROM json_each(?) j "
+                                     f"JOIN {table} g ON g.hash = j.value", (wanted,)).fetchall()
+            if not got:
+                continue
             arr = np.asarray(got, dtype=np.int64)
             hs = arr[:, 0].view(np.uint64).tolist()
             for h, f, r, p in zip(hs, arr[:, 1].tolist(), arr[:, 2].tolist(), arr[:, 3].tolist()):
-                out.setdefault(h, {})[f] = (r, p)
+                if r >= 0:
+                    out.setdefault(h, {})[f] = (r, p)
+                elif h in out:              # removed since the large table was written
+                    out[h].pop(f, None)
+                    if not out[h]:
+                        del out[h]
         return out
 
 
