@@ -572,12 +572,33 @@ class Store:
         sums current (`reuse.index`, an increment of the passage index)."""
         kinds = list(kinds)
         marks = ",".join("?" * len(kinds))
-        for a, b in pairs:
+        # rows read one by one (primary key lookups), written in batches, sums updated once per kind
+        added: dict[str, list[str]] = {}
+        removed: dict[str, list[str]] = {}
+        gone = []
+        for a, b in dict.fromkeys(pairs):
             for kind, data in conn.execute(f"SELECT kind, data FROM reuse WHERE a=? AND b=? AND kind IN ({marks})",
                                            (a, b, *kinds)).fetchall():
-                self._results_delta(conn, f"reuse:{kind}", removed=[data])
-                conn.execute("DELETE FROM reuse WHERE a=? AND b=? AND kind=?", (a, b, kind))
-        self._upsert_links(conn, links)
+                removed.setdefault(kind, []).append(data)
+                gone.append((a, b, kind))
+        conn.executemany("DELETE FROM reuse WHERE a=? AND b=? AND kind=?", gone)
+        written: dict[tuple[str, str, str], str] = {}
+        for l in links:
+            key = (l.a, l.b, l.kind)
+            data = json.dumps(l.to_dict(), ensure_ascii=False)
+            if key in written:
+                old = written[key]
+            else:
+                row = conn.execute("SELECT data FROM reuse WHERE a=? AND b=? AND kind=?", key).fetchone()
+                old = row[0] if row else None
+            if old is not None:
+                removed.setdefault(l.kind, []).append(old)
+            added.setdefault(l.kind, []).append(data)
+            written[key] = data
+        conn.executemany("INSERT OR REPLACE INTO reuse VALUES (?,?,?,?)",
+                         [(a, b, kind, data) for (a, b, kind), data in written.items()])
+        for kind in sorted(set(added) | set(removed)):
+            self._results_delta(conn, f"reuse:{kind}", added=added.get(kind, ()), removed=removed.get(kind, ()))
         for fid in drop_families:
             conn.execute("DELETE FROM family_members WHERE family=?", (fid,))
             conn.execute("DELETE FROM families WHERE id=?", (fid,))

@@ -93,6 +93,7 @@ GRAM_CHUNK = 200_000       # posting rows handed to SQLite per call when the ind
 FOLD_FLOOR = 500_000
 FOLD_SHARE = 4
 SMALL = {"reuse_index_grams": "reuse_index_grams_new", "reuse_index_sketch": "reuse_index_sketch_new"}
+_TWO63, _TWO64 = 1 << 63, 1 << 64
 _FAR = datetime.max.replace(tzinfo=timezone.utc)
 LAST: dict = {}         # what the last `update` in this process did (stats, or why it declined)
 
@@ -119,6 +120,15 @@ def _unpack(data: bytes) -> str:
 
 def _signed(values: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(values, dtype=np.uint64).view(np.int64)
+
+
+def _signed1(value: int) -> int:
+    """One unsigned 64-bit value as SQLite stores it (`_signed` of one value, without numpy)."""
+    return value - _TWO64 if value >= _TWO63 else value
+
+
+def _unsigned1(value: int) -> int:
+    return value + _TWO64 if value < 0 else value
 
 
 def _meta_row(article: Article) -> dict:
@@ -314,7 +324,7 @@ class PassageIndex:
                                            "ON s.value = j.value", (json.dumps(signed),)).fetchall()]
             load([r for _, r in got])
             for value, r in got:
-                found[int(np.array([value], dtype=np.int64).view(np.uint64)[0])].append(r)
+                found[_unsigned1(value)].append(r)
             for v, old in found.items():
                 holders_cache[v] = sorted(old + new_by_value.get(v, []), key=lambda r: info[r]["prio"])
 
@@ -404,7 +414,7 @@ class PassageIndex:
         if (old_min, old_cap) != (formula_min, cap):
             lo_f, hi_f = sorted((old_min, formula_min))
             lo_c, hi_c = sorted((old_cap, cap))
-            moving = [int(np.array([h], dtype=np.int64).view(np.uint64)[0]) for (h,) in conn.execute(
+            moving = [_unsigned1(h) for (h,) in conn.execute(
                 "SELECT hash FROM reuse_index_common WHERE (df >= ? AND df < ?) OR (df > ? AND df <= ?)",
                 (lo_f, hi_f, lo_c, hi_c))]
         id_of = lambda r: info[r]["id"]        # noqa: E731
@@ -690,7 +700,7 @@ class PassageIndex:
 
         lap("links")
         # ---- write it all at once
-        grams = sorted((int(np.array([h], dtype=np.uint64).view(np.int64)[0]), fam, r, pos) for h, fam, r, pos in added)
+        grams = sorted((_signed1(h), fam, r, pos) for h, fam, r, pos in added)
         with self.store.transaction() as c:
             new_rows, sketch_rows, credit_rows = [], [], []
             digests = self.store.article_digests(new_ids)
@@ -710,7 +720,7 @@ class PassageIndex:
             # a removed posting: a row with rix -1 (`_rows_for`), which a posting added again replaces
             small_grams = SMALL["reuse_index_grams"]
             c.executemany(f"INSERT OR REPLACE INTO {small_grams} VALUES (?,?,-1,0)",
-                          sorted((int(np.array([h], dtype=np.uint64).view(np.int64)[0]), f) for h, f in removed))
+                          sorted((_signed1(h), f) for h, f in removed))
             c.executemany(f"INSERT OR REPLACE INTO {small_grams} VALUES (?,?,?,?)", grams)
             rows_meta = dict(meta.get("rows") or {})
             small_meta = dict(meta.get("small") or {})
@@ -724,10 +734,10 @@ class PassageIndex:
             floor = settings.formula_min_docs
             common = [(h, len(rows.get(h, ()))) for h in hashes_new.tolist()]
             c.executemany("INSERT OR REPLACE INTO reuse_index_common VALUES (?,?)",
-                          sorted((int(np.array([h], dtype=np.uint64).view(np.int64)[0]), df)
+                          sorted((_signed1(h), df)
                                  for h, df in common if df >= floor))
             c.executemany("DELETE FROM reuse_index_common WHERE hash=?",
-                          sorted((int(np.array([h], dtype=np.uint64).view(np.int64)[0]),)
+                          sorted((_signed1(h),)
                                  for h, df in common if df < floor <= len(old_rows.get(h, ()))))
             self.store.update_reuse(c, sorted(pair_ids), [links[k] for k in sorted(links)], records, REUSE_KINDS,
                                     drop_families=[family_id_of(i) for i in dropped])
