@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 
@@ -38,43 +39,43 @@ _RUN_MEMO = 200_000
 
 @lru_cache(maxsize=1)
 def _posseg():
-    """jieba's part-of-speech tagger, with its unknown-word HMM memoized and bounded.
+    """jieba's part-of-speech tagger, with its unknown-word HMM memoized and bounded, over
+    jieba's own tables read as the texts need them (`lazy_tokenizer`).
 
     Why a subclass: on news leads 75 % of the tagger's time is its Viterbi over runs of
     unknown characters (the same names recur: half the runs of a week repeat), and on text
     that is mostly unknown words it grows to seconds per hundred articles. The results for
     runs up to `MAX_UNKNOWN_RUN` are jieba's own; jieba offers neither a cache nor a bound.
+    Word tags, like the prefix dictionary, are read per text (`tablecache.KeyedTable`): the
+    tagger looks up only words that are substrings of the text it cuts.
     """
-    from .tablecache import gc_paused
+    jieba = _jieba()
+    from jieba import posseg
 
-    with gc_paused():
-        import jieba
-        import jieba.posseg
-
-        jieba.setLogLevel(logging.WARNING)
-        load_prefix_dict(jieba.dt)
-        jieba.initialize()          # a no-op once the prefix dictionary is loaded
-    base = jieba.posseg.POSTokenizer
+    base = posseg.POSTokenizer
+    tags = _word_tags()
 
     class BoundedTagger(base):
         memo: dict[str, list] = {}
 
-        def load_word_tag(self, f):
-            # `import jieba.posseg` has just read the default dictionary's tags into its own
-            # tagger (0.5 s); the same table, not a second reading of the file.
-            shared = jieba.posseg.dt
-            if self.tokenizer is shared.tokenizer and self.tokenizer.dictionary == jieba.DEFAULT_DICT \
-                    and shared.word_tag_tab:
-                f.close()
-                self.word_tag_tab = shared.word_tag_tab
-            else:
-                super().load_word_tag(f)
+        def __init__(self, tokenizer):
+            # not `base.__init__`: it reads every word tag of the dictionary file (0.3 s)
+            self.tokenizer = tokenizer
+            self.word_tag_tab: dict[str, str] = {}
+            self._seen: set[str] = set()
+
+        def cut(self, sentence, HMM=True):
+            # every lookup of the cut is a substring of the sentence: its entries first
+            sentence = jieba.strdecode(sentence)
+            self.tokenizer.fill(sentence)
+            tags.fill(self.word_tag_tab, sentence, self._seen)
+            return base.cut(self, sentence, HMM=HMM)
 
         # Overrides the name-mangled `POSTokenizer.__cut_detail`, which `__cut_DAG` calls
         # for each run of single characters that is not a dictionary word.
         def _POSTokenizer__cut_detail(self, run):
             if len(run) > MAX_UNKNOWN_RUN:
-                return [jieba.posseg.pair(ch, self.word_tag_tab.get(ch, "x")) for ch in run]
+                return [posseg.pair(ch, self.word_tag_tab.get(ch, "x")) for ch in run]
             found = self.memo.get(run)
             if found is None:
                 if len(self.memo) >= _RUN_MEMO:
@@ -82,52 +83,136 @@ def _posseg():
                 found = self.memo[run] = list(base._POSTokenizer__cut_detail(self, run))
             return found
 
-    return BoundedTagger(jieba.dt)
+    return BoundedTagger(lazy_tokenizer())
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    """`jieba`, with `jieba.posseg` imported without reading the dictionary's word tags.
+
+    Why: `import jieba.posseg` builds its default tagger, which reads all 349,045 word tags
+    line by line (0.3 s); storytrace tags with its own (`_posseg`). The import is made to
+    read an empty file, and `jieba.posseg.dt` is replaced by a tagger that reads the tags
+    the first time something uses it, so jieba's own functions still work as documented."""
+    import io
+
+    from .tablecache import gc_paused
+
+    with gc_paused():
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        if "jieba.posseg" not in sys.modules:
+            jieba.dt.get_dict_file = lambda: io.BytesIO()       # for the import only
+            try:
+                import jieba.posseg as posseg
+            finally:
+                del jieba.dt.get_dict_file
+
+            class TagsOnFirstUse(posseg.POSTokenizer):
+                def __init__(self, tokenizer):
+                    self.tokenizer = tokenizer
+
+                def __getattr__(self, name):
+                    if name == "word_tag_tab":
+                        self.load_word_tag(self.tokenizer.get_dict_file())
+                        return self.__dict__["word_tag_tab"]
+                    return super().__getattr__(name)
+            posseg.dt = TagsOnFirstUse(jieba.dt)
+            posseg.initialize = posseg.dt.initialize
+    return jieba
+
+
+def _dictionary_key() -> list:
+    """What jieba's default tables are built from: its version and its word list's bytes."""
+    from pathlib import Path
+
+    from .tablecache import file_digest, versions
+
+    jieba = _jieba()
+    return [versions("jieba"), file_digest(Path(jieba.__file__).resolve().parent / jieba.DEFAULT_DICT_NAME)]
 
 
 @lru_cache(maxsize=1)
 def _prefix_table():
-    """(FREQ, total) of jieba's default word list, from `tablecache`; None where the word
-    list is not a plain file. Kept here and never handed out: tokenizers get copies.
+    """jieba's prefix dictionary of its default word list (`Tokenizer.FREQ`, `total` in its
+    meta) as a `tablecache.KeyedTable`; None where the word list is not a plain file.
 
-    Why: `jieba.initialize` reads its own cache with `marshal.load` on the open file, which
-    reads object by object (0.7-1 s); the same pair from the file's bytes takes 0.25-0.3 s,
-    and a copy for a second tokenizer 0.02 s (sharing the strings). The table is what
-    `initialize` builds (built, or read from jieba's cache, the first time), keyed by
-    jieba's version and its word list's bytes."""
-    from pathlib import Path
-
-    import jieba
-
-    from .tablecache import cached_table, file_digest, versions
+    Why: `jieba.initialize` reads its whole cache with `marshal.load` (0.7-1 s); the table
+    is what `initialize` builds, keyed by jieba's version and its word list's bytes, and a
+    tokenizer reads only the entries its texts can look up (`lazy_tokenizer`)."""
+    from .tablecache import keyed_table
 
     try:
-        key = [versions("jieba"), file_digest(Path(jieba.__file__).resolve().parent / jieba.DEFAULT_DICT_NAME)]
+        key = _dictionary_key()
     except OSError:
         return None
+    jieba = _jieba()
 
     def build():
         fresh = jieba.Tokenizer()
         fresh.initialize()
-        return fresh.FREQ, fresh.total
-    return cached_table("jieba-prefix", key, build, valid=lambda t: (
-        isinstance(t, tuple) and len(t) == 2 and isinstance(t[0], dict) and isinstance(t[1], (int, float))))
+        return fresh.FREQ, {"total": fresh.total}
+    return keyed_table("jieba-prefix", key, build)
 
 
-def load_prefix_dict(tokenizer) -> None:
-    """Initialise a jieba `Tokenizer` with a copy of the prefix dictionary of its default
-    word list (`_prefix_table`; its own copy, since `add_word` changes it). A custom
-    dictionary (`jieba.set_dictionary`) is left to jieba."""
-    import jieba
+@lru_cache(maxsize=1)
+def _word_tags():
+    """jieba's word tags of its default word list (what `POSTokenizer.load_word_tag` reads)
+    as a `tablecache.KeyedTable`."""
+    from types import SimpleNamespace
 
-    with tokenizer.lock:
-        if tokenizer.initialized or tokenizer.dictionary != jieba.DEFAULT_DICT:
-            return
-        table = _prefix_table()
-        if table is None:
-            return                  # the word list is not a plain file here: jieba reads it its way
-        tokenizer.FREQ, tokenizer.total = dict(table[0]), table[1]
-        tokenizer.initialized = True
+    from .tablecache import KeyedTable, keyed_table
+
+    jieba = _jieba()
+    from jieba import posseg
+
+    def build():
+        holder = SimpleNamespace()
+        posseg.POSTokenizer.load_word_tag(holder, jieba.dt.get_dict_file())
+        return holder.word_tag_tab, {}
+    try:
+        key = _dictionary_key()
+    except OSError:             # the word list is not a plain file here: read whole, kept in memory
+        return KeyedTable(None, {}, build()[0])
+    return keyed_table("jieba-word-tags", key, build)
+
+
+def lazy_tokenizer():
+    """A new jieba `Tokenizer` of the default word list whose prefix dictionary holds only
+    what the texts it has cut can look up (`tablecache.KeyedTable`): every `get_DAG`,
+    `add_word` and `suggest_freq` first adds the entries of its text. Its cuts, and the
+    words `add_word` adds, are those of a tokenizer with the whole dictionary; other
+    readers of `FREQ` must call `fill(text)` first. Where the word list is not a plain file,
+    a plain `Tokenizer`, which jieba initialises its own way."""
+    jieba = _jieba()
+    table = _prefix_table()
+    if table is None:
+        tokenizer = jieba.Tokenizer()
+        tokenizer.fill = lambda text: None
+        return tokenizer
+    base = jieba.Tokenizer
+
+    class LazyTokenizer(base):
+        def fill(self, text: str) -> None:
+            table.fill(self.FREQ, text, self._seen)
+
+        def get_DAG(self, sentence):
+            self.fill(sentence)
+            return base.get_DAG(self, sentence)
+
+        def add_word(self, word, freq=None, tag=None):
+            self.fill(jieba.strdecode(word))
+            return base.add_word(self, word, freq, tag)
+
+        def suggest_freq(self, segment, tune=False):
+            self.fill("".join(segment) if not isinstance(segment, str) else segment)
+            return base.suggest_freq(self, segment, tune)
+
+    tokenizer = LazyTokenizer()
+    tokenizer.FREQ, tokenizer.total, tokenizer._seen = {}, table.meta["total"], set()
+    tokenizer.initialized = True
+    return tokenizer
 
 
 def plain(text: str) -> str:

@@ -105,15 +105,9 @@ def _boundaries(text: str) -> set[int]:
 def _tokenizer():
     """A jieba tokenizer of our own that knows the market names as words (the shared one,
     used for entities, stays untouched)."""
-    import logging
+    from .entities import lazy_tokenizer
 
-    import jieba
-
-    from .entities import load_prefix_dict
-
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    load_prefix_dict(tokenizer)         # jieba's own loading reads its cache 3x slower
+    tokenizer = lazy_tokenizer()        # reads the dictionary entries its texts need, not all of it
     for name in _table()[1]:
         if not name[0].isascii():
             tokenizer.add_word(name)
