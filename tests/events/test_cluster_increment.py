@@ -118,3 +118,36 @@ def test_hashed_tfidf_equals_the_fitted_one(stories):
     row = event_row(signals[0])
     assert row.signals.tokens == [] and row.signals.id == signals[0].id
     assert int(row.tokens[1].sum()) == len(signals[0].tokens)
+
+
+def test_hashed_tfidf_columns_as_np_unique_gives_them(stories):
+    """The vocabulary by stable sort (`hashed_tfidf`) is `np.unique`'s, to the bit: the same
+    columns, values and shape as the matrix built with `np.unique(ids, return_inverse=True)`,
+    also with empty rows and a term in every row."""
+    from scipy import sparse
+
+    def reference(counts):
+        n = len(counts)
+        lengths = np.array([len(ids) for ids, _ in counts], dtype=np.int64)
+        ids = np.concatenate([ids for ids, _ in counts])
+        tf = np.concatenate([c for _, c in counts]).astype(np.float64)
+        vocab, column = np.unique(ids, return_inverse=True)
+        df = np.bincount(column, minlength=len(vocab))
+        idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+        data = (1.0 + np.log(tf)) * idf[column]
+        indptr = np.concatenate(([0], np.cumsum(lengths)))
+        norms = np.sqrt(np.bincount(np.repeat(np.arange(n), lengths), weights=data ** 2, minlength=n))
+        data = data / np.repeat(np.where(norms > 0, norms, 1.0), lengths)
+        return sparse.csr_matrix((data.astype(np.float32), column.astype(np.int64), indptr), shape=(n, len(vocab)))
+
+    articles, _, _ = stories
+    signals = [build_signals(a) for a in articles]
+    empty = (np.zeros(0, np.uint64), np.zeros(0, np.uint32))
+    for field in ("tokens", "lead_tokens"):
+        counts = [term_counts(getattr(s, field)) for s in signals]
+        for case in (counts, [empty] + counts + [empty], counts[:1], [term_counts(["a", "b"])] * 3):
+            got, want = hashed_tfidf(case), reference(case)
+            assert got.shape == want.shape
+            assert np.array_equal(got.indptr, want.indptr) and np.array_equal(got.indices, want.indices)
+            assert np.array_equal(got.data, want.data)
+    assert hashed_tfidf([empty, empty]).shape == (2, 1)

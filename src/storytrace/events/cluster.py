@@ -92,15 +92,24 @@ def hashed_tfidf(counts: list[tuple[np.ndarray, np.ndarray]]) -> sparse.csr_matr
         return sparse.csr_matrix((n, 1), dtype=np.float32)
     ids = np.concatenate([ids for ids, _ in counts])
     tf = np.concatenate([c for _, c in counts]).astype(np.float64)
-    vocab, column = np.unique(ids, return_inverse=True)
-    df = np.bincount(column, minlength=len(vocab))
+    # `np.unique(ids, return_inverse=True)`, by a stable sort: each row's ids are sorted
+    # already, and timsort merges such runs in a third of the time of unique's quicksort
+    order = np.argsort(ids, kind="stable")
+    ordered = ids[order]
+    first = np.empty(len(ids), dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    vocab_size = int(first.sum())
+    column = np.empty(len(ids), dtype=np.intp)
+    column[order] = np.cumsum(first) - 1
+    df = np.bincount(column, minlength=vocab_size)
     idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
     data = (1.0 + np.log(tf)) * idf[column]
     indptr = np.concatenate(([0], np.cumsum(lengths)))
     norms = np.sqrt(np.bincount(np.repeat(np.arange(n), lengths), weights=data ** 2, minlength=n))
     norms = np.where(norms > 0, norms, 1.0)
     data = data / np.repeat(norms, lengths)
-    return sparse.csr_matrix((data.astype(np.float32), column.astype(np.int64), indptr), shape=(n, len(vocab)))
+    return sparse.csr_matrix((data.astype(np.float32), column.astype(np.int64), indptr), shape=(n, vocab_size))
 
 
 def _sort_key(article: Article) -> tuple:

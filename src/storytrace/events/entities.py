@@ -71,6 +71,24 @@ def _posseg():
             tags.fill(self.word_tag_tab, sentence, self._seen)
             return base.cut(self, sentence, HMM=HMM)
 
+        # `POSTokenizer.__cut` with `viterbi` (jieba's, over the predecessors that exist)
+        def _POSTokenizer__cut(self, sentence):
+            prob, pos_list = viterbi(sentence, posseg.char_state_tab_P, posseg.start_P, posseg.trans_P,
+                                     posseg.emit_P)
+            begin, nexti = 0, 0
+            for i, char in enumerate(sentence):
+                pos = pos_list[i][0]
+                if pos == "B":
+                    begin = i
+                elif pos == "E":
+                    yield posseg.pair(sentence[begin:i + 1], pos_list[i][1])
+                    nexti = i + 1
+                elif pos == "S":
+                    yield posseg.pair(char, pos_list[i][1])
+                    nexti = i + 1
+            if nexti < len(sentence):
+                yield posseg.pair(sentence[nexti:], pos_list[nexti][1])
+
         # Overrides the name-mangled `POSTokenizer.__cut_detail`, which `__cut_DAG` calls
         # for each run of single characters that is not a dictionary word.
         def _POSTokenizer__cut_detail(self, run):
@@ -84,6 +102,80 @@ def _posseg():
             return found
 
     return BoundedTagger(lazy_tokenizer())
+
+
+_MIN_FLOAT = -3.14e100          # jieba.posseg.viterbi's "impossible emission"
+_MIN_INF = float("-inf")        # and its "impossible transition"
+
+
+_PREDECESSORS: list = [None, None]      # [transition table, its `_predecessors`]
+
+
+def _predecessors(trans_p: dict) -> dict:
+    """state -> [(previous state, log transition)] of the states that can precede it."""
+    if _PREDECESSORS[0] is not trans_p:
+        out: dict = {}
+        for before, nexts in trans_p.items():
+            for state, p in nexts.items():
+                out.setdefault(state, []).append((before, p))
+        _PREDECESSORS[:] = [trans_p, out]
+    return _PREDECESSORS[1]
+
+
+def viterbi(obs, states, start_p, trans_p, emit_p):
+    """`jieba.posseg.viterbi.viterbi`, the same (prob, route) in a fifth of the time.
+
+    jieba takes, for each state y at each character, the max of (V[y0] + trans(y0, y) +
+    emit(y), y0) over every previous state y0 (up to 256); a transition jieba does not list
+    is -inf, and so is every such sum (no term is +inf or NaN). So the max is taken over
+    the listed predecessors of y only (5,218 transitions of 65,536: about 20 per state),
+    with the same additions in the same order; where none of them is above -inf, every
+    candidate is -inf and jieba's tie-break, the largest y0, picks among all previous
+    states, which is what is returned then."""
+    preds = _predecessors(trans_p)
+    V = [{}]
+    mem_path = [{}]
+    all_states = trans_p.keys()
+    first = obs[0]
+    for y in states.get(first, all_states):
+        V[0][y] = start_p[y] + emit_p[y].get(first, _MIN_FLOAT)
+        mem_path[0][y] = ""
+    for t in range(1, len(obs)):
+        before, here = V[t - 1], {}
+        path: dict = {}
+        prev_states = [x for x in mem_path[t - 1].keys() if len(trans_p[x]) > 0]
+        prev_set = set(prev_states)
+        char = obs[t]
+        # jieba's: the character's states that some previous state can lead to (the states
+        # any previous state leads to where none is, all states where there are none)
+        listed = states.get(char)
+        if listed is not None:
+            obs_states = {y for y in listed if any(y0 in prev_set for y0, _ in preds.get(y, ()))}
+        else:
+            obs_states = set()
+        if not obs_states:
+            expect_next = {y for x in prev_states for y in trans_p[x].keys()}
+            obs_states = expect_next if expect_next else all_states
+        fallback = None
+        for y in obs_states:
+            emit = emit_p[y].get(char, _MIN_FLOAT)
+            best = max(((before[y0] + p + emit, y0) for y0, p in preds.get(y, ()) if y0 in prev_set),
+                       default=None)
+            if best is None or best[0] == _MIN_INF:
+                if fallback is None:
+                    fallback = max(prev_states)         # ValueError on none, as jieba's max
+                best = (_MIN_INF, fallback)
+            here[y], path[y] = best
+        V.append(here)
+        mem_path.append(path)
+    prob, state = max((V[-1][y], y) for y in mem_path[-1].keys())
+    route = [None] * len(obs)
+    i = len(obs) - 1
+    while i >= 0:
+        route[i] = state
+        state = mem_path[i][state]
+        i -= 1
+    return prob, route
 
 
 @lru_cache(maxsize=1)
