@@ -117,6 +117,10 @@ def test_signals_survive_the_store(tmp_path):
         for art in store.articles():
             sig = build_signals(art)
             assert signals_from_json(signals_to_json(sig)) == sig
+            # the record as stored is the JSON of `dataclasses.asdict` (its deep copy skipped)
+            record = dataclasses.asdict(sig)
+            record["published"] = sig.published.isoformat() if sig.published else None
+            assert signals_to_json(sig) == json.dumps(record, ensure_ascii=False)
 
 
 def test_signals_built_once_per_article(tmp_path):

