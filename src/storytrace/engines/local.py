@@ -64,6 +64,23 @@ def source_hash(*parts: str) -> str:
     return digest.hexdigest()
 
 
+# The modules an article's event signals and its compact row (`events.rows`) are made by,
+# besides COMMON_CODE (whose engines/local.py holds their stored formats): the signals cache
+# is keyed by these only (`signals_version`), so a change to how events are scored, grouped
+# or described re-runs the events stage over cached signals instead of re-signalling every
+# article. tests/engines/test_signals_key.py checks that these modules import no other
+# storytrace module outside this list and COMMON_CODE.
+SIGNALS_CODE = ("events/signals.py", "events/entities.py", "events/gazetteer.py", "events/transliteration.py",
+                "events/markets.py", "events/genre.py", "events/tablecache.py", "events/rows.py")
+
+
+def signals_version() -> str:
+    """storytrace's version plus the hash of the source signals and rows are made by."""
+    from .. import __version__
+
+    return f"{__version__}+{source_hash(*COMMON_CODE, *SIGNALS_CODE)}"
+
+
 def code_version(stage: str) -> str:
     """storytrace's version plus the hash of the source the stage runs."""
     from .. import __version__
@@ -384,16 +401,16 @@ def run_analysis(store: Store, *, force: bool = False, progress=None, timings: d
 # -- event signals cached per article ------------------------------------------------------
 # An increment re-clusters the time window around its new articles (`cluster._split_by_time`),
 # so most articles it reads were already read by the previous run. Their signals are a pure
-# function of the article as the stage reads it and of the events code, so they are kept in
+# function of the article as the stage reads it and of the code that makes them, so they are kept in
 # the store (table `signals`, JSON) under that key and built only for articles without one.
 
 def signals_key(article: Article) -> str:
-    """What an article's signals depend on: every field of the article as the events stage
-    reads it, and the events code version (`code_version`)."""
+    """What an article's signals (and row) depend on: every field of the article as the
+    events stage reads it, and the version of the code that makes them (`signals_version`)."""
     # the fields as `to_dict` gives them, without its deep copy (same JSON, a third of the time)
     record = {f.name: getattr(article, f.name) for f in dataclasses.fields(article)}
     row = json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.blake2b(f"{code_version('events')}\x1e{row}".encode("utf-8"), digest_size=16).hexdigest()
+    return hashlib.blake2b(f"{signals_version()}\x1e{row}".encode("utf-8"), digest_size=16).hexdigest()
 
 
 def signals_to_json(signals: ArticleSignals) -> str:
@@ -437,7 +454,7 @@ def cached_signals(store: Store, step: Callable[[list[Article]], list[ArticleSig
         missing = [a for a in articles if a.id not in have]
         built = list(step(missing)) if step is not None and missing else [build_signals(a) for a in missing]
         if built:
-            from ..events.cluster import event_row
+            from ..events.rows import event_row
 
             # the compact rows a later increment reads (`cached_rows`), made while the signals are here
             rows = {s.id: event_row(s) for s in built}
@@ -488,7 +505,7 @@ def events_window(store: Store, settings) -> tuple | None:
 # -- compact event rows cached per article ---------------------------------------------------
 # An increment reads every stored article of its time window, but scores only pairs with a
 # new article: it needs the window's signals without their token lists (93 % of a signals
-# record) and the tokens as hashed term counts (`events.cluster.EventRow`), so that the
+# record) and the tokens as hashed term counts (`events.rows.EventRow`), so that the
 # window's TF-IDF rows are numpy work instead of a vocabulary fit. Kept in the store (table
 # `event_rows`) under the signals key; built (with the signals) only for articles without one.
 
@@ -506,7 +523,7 @@ def row_to_bytes(row) -> bytes:
 def row_from_bytes(data: bytes):
     import numpy as np
 
-    from ..events.cluster import EventRow
+    from ..events.rows import EventRow
 
     head, n_tok, n_lead = (int(x) for x in np.frombuffer(data, dtype=np.uint32, count=3))
     at = 12
@@ -529,7 +546,7 @@ def cached_rows(store: Store, step: Callable[[list[Article]], list[ArticleSignal
     signals_for = cached_signals(store, step, force=force)
 
     def rows_for(articles: list[Article]) -> list:
-        from ..events.cluster import event_row
+        from ..events.rows import event_row
 
         keys = {a.id: signals_key(a) for a in articles}
         have = {} if force else {i: row_from_bytes(d) for i, d in store.get_event_rows(keys).items()}
