@@ -303,3 +303,74 @@ def test_report_after_the_jsonl_export_takes_its_row_digests(sample_store, tmp_p
         assert _stable(html) == _stable(report.render_report(sample_store)), step
         if exported and step % 3 != 0:               # the last report took the same digests
             assert counted.hits > 0, step
+
+
+def _dated_store(path, seed: int, days: int):
+    """Articles dated as outlets write dates (offsets, Z, date only, no date, text that is no
+    ISO date, an impossible day) in events of random sizes, some articles in no event, an
+    event naming an article that is not stored, an event whose articles all moved away."""
+    import random
+
+    from storytrace.model import Article, Event
+    from storytrace.store import Store
+
+    rng = random.Random(seed)
+    forms = [lambda d, h, m: f"2026-03-{d:02d}T{h:02d}:{m:02d}:00+08:00",
+             lambda d, h, m: f"2026-03-{d:02d}T{h:02d}:{m:02d}:00-11:30",
+             lambda d, h, m: f"2026-03-{d:02d}T{h:02d}:{m:02d}:00Z",
+             lambda d, h, m: f"2026-03-{d:02d}T{h:02d}:{m:02d}:00.250+14:00",
+             lambda d, h, m: f"2026-03-{d:02d}",
+             lambda d, h, m: f"2026-03-{d:02d} {h:02d}:{m:02d}",
+             lambda d, h, m: f" 2026-03-{d:02d}T{h:02d}:{m:02d}:00+01:00",
+             lambda d, h, m: f"202603{d:02d}T{h:02d}{m:02d}00",
+             lambda d, h, m: f"2026/03/{d:02d}",
+             lambda d, h, m: "2026-02-30T10:00:00",
+             lambda d, h, m: None,
+             lambda d, h, m: ""]
+    arts = []
+    for i in range(400):
+        form = forms[0] if rng.random() < 0.6 else rng.choice(forms)
+        published = form(rng.randint(1, days), rng.randint(0, 23), rng.randint(0, 59))
+        arts.append(Article(id=f"a{i:04d}", source_path=f"x/{i}.txt", title=f"t{i}", text=f"text {i}",
+                            published=published))
+    ids = [a.id for a in arts]
+    rng.shuffle(ids)
+    events, i = [], 0
+    while i < 330:
+        n = rng.choice([1, 1, 2, 2, 3, 5, 8])
+        events.append(Event(id=f"ev-{len(events):04d}", title="e", articles=ids[i:i + n]))
+        i += n
+    events[0].articles.append("not-stored")
+    store = Store(path)
+    store.add_articles(arts)
+    store.replace_events(events + [Event(id="ev-stale", title="s", articles=[ids[0]])])
+    store.put_events([events[0]])           # ids[0] back in events[0]: ev-stale keeps no member
+    return store
+
+
+def test_bounded_choice_equals_one_pass_over_every_article(tmp_path, monkeypatch):
+    """`_choose` on a store larger than the cap reads the newest articles and the largest
+    events only, and chooses what the pass over every article chooses, for dates in every
+    form (with and without the report's indexes)."""
+    monkeypatch.setattr(report, "_WALK", 7)      # stop checks every few rows, as in a large store
+    for seed in range(6):
+        store = _dated_store(tmp_path / f"d{seed}.db", seed, (28, 2, 3)[seed % 3])
+        if seed % 2:
+            report._ensure_indexes(store)
+        total = len(report._choose_all(store, 10**6, 0).order)
+        assert total > 150
+        bounded = 0
+        for newest, largest in ((20, 5), (60, 10), (100, 20), (5, 40), (0, 3), (200, 0), (total, 0)):
+            want = report._choose_all(store, newest, largest)
+            calls = []
+            real = report._choose_all
+            report._choose_all = lambda *a: calls.append(a) or real(*a)
+            try:
+                got = report._choose(store, newest, largest)
+            finally:
+                report._choose_all = real
+            bounded += not calls
+            assert (got.order, got.members, got.stored, got.omitted) == (
+                want.order, want.members, want.stored, want.omitted), (seed, newest, largest)
+        assert bounded >= 4, "the bounded choice was not taken"
+        store.close()

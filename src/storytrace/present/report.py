@@ -16,7 +16,7 @@ import os
 import re
 import secrets
 import sqlite3
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
@@ -229,11 +229,20 @@ def _utf8(store: Store) -> bool:
     return store._conn.execute("PRAGMA encoding").fetchone()[0] == "UTF-8"
 
 
+# An article whose date starts "YYYY-MM-DD" is, whatever follows (a time, an offset of less
+# than a day), published before that day's end plus a day; `_choose_bounded` walks the articles
+# newest first by that text (index report_published), and reads the others (index
+# report_odd_published: dates not written so) whole.
+_DATED = "a.published < ':' AND a.published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'"
+_ODD = ("a.published IS NOT NULL AND a.published != '' AND NOT (a.published < ':' AND "
+        "a.published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*')")
+
 # Covering indexes for report_data's passes (the dates, languages and outlets of every article
 # read from small index entries instead of the article rows); made by write_report.
 _INDEXES = ("CREATE INDEX IF NOT EXISTS report_published ON articles(published, id)",
             "CREATE INDEX IF NOT EXISTS report_language ON articles(language)",
-            "CREATE INDEX IF NOT EXISTS report_outlet ON articles(outlet)")
+            "CREATE INDEX IF NOT EXISTS report_outlet ON articles(outlet)",
+            "CREATE INDEX IF NOT EXISTS report_odd_published ON articles(id) WHERE " + _ODD.replace("a.", ""))
 
 
 def _ensure_indexes(store: Store) -> None:
@@ -258,10 +267,23 @@ class _Choice:
 
 
 def _choose(store: Store, newest: int | None, largest: int | None) -> _Choice:
-    """One light pass over (article, publication time, event): each event's size and newest
-    member; then the `newest` newest and `largest` largest events, as `cap_events` keeps them."""
+    """Each event's size and newest member; then the `newest` newest and `largest` largest
+    events, as `cap_events` keeps them. A store with more events than that is not read whole
+    (`_choose_bounded`); a small one, or one the bounded reading cannot decide, is read in
+    one light pass over (article, publication time, event) (`_choose_all`)."""
     newest = REPORT_NEWEST if newest is None else newest
     largest = REPORT_LARGEST if largest is None else largest
+    grouped, groups, sizes = _group_sizes(store._conn, largest)
+    total = groups + store._conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] - grouped
+    if total > newest + largest:
+        choice = _choose_bounded(store._conn, newest, largest, total, sizes)
+        if choice is not None:
+            return choice
+    return _choose_all(store, newest, largest)
+
+
+def _choose_all(store: Store, newest: int, largest: int) -> _Choice:
+    """`_choose` by one pass over every article's date and event."""
     conn = store._conn
     stored_events = {r[0] for r in conn.execute("SELECT id FROM events")}
     members: dict[str, list[str]] = {}
@@ -282,8 +304,103 @@ def _choose(store: Store, newest: int | None, largest: int | None) -> _Choice:
         keep = set(ids[:newest]) | set(sorted(ids, key=lambda e: (-len(members[e]), e))[:largest])
     else:
         keep = set(ids)
-    return _Choice([e for e in ids if e in keep], {e: members[e] for e in keep}, stored_events,
-                   len(ids) - len(keep))
+    return _Choice([e for e in ids if e in keep], {e: sorted(members[e]) for e in keep},
+                   stored_events & keep, len(ids) - len(keep))
+
+
+_MARGIN = timedelta(days=3)
+_WALK = 500          # rows read between two checks of the walk's stopping rule
+
+
+def _group_sizes(conn: sqlite3.Connection, largest: int) -> tuple[int, int, list[tuple[str, int]]]:
+    """(articles in stored events, stored events with an article, the `largest` + 1 largest
+    stored events with two articles or more as (id, size), largest first, then by id)."""
+    rows = conn.execute(
+        "WITH g AS MATERIALIZED (SELECT m.event AS event, COUNT(*) AS n FROM event_members m "
+        "JOIN events e ON e.id = m.event JOIN articles a ON a.id = m.article GROUP BY m.event) "
+        "SELECT NULL, (SELECT COALESCE(SUM(n), 0) FROM g), (SELECT COUNT(*) FROM g) "
+        "UNION ALL SELECT * FROM (SELECT 1, event, n FROM g WHERE n >= 2 ORDER BY n DESC, event LIMIT ?)",
+        (largest + 1,)).fetchall()
+    return rows[0][1], rows[0][2], [(e, n) for _, e, n in rows[1:]]
+
+
+def _choose_bounded(conn: sqlite3.Connection, newest: int, largest: int, total: int,
+                    sizes: list[tuple[str, int]]) -> _Choice | None:
+    """`_choose_all`'s choice without reading every article: the largest events from SQL
+    (when at least `largest` events hold two articles or more, no one-article event can be
+    among them), the newest by walking the articles newest first (`_DATED`) until `newest`
+    events end after anything not yet read can (its day plus `_MARGIN`); then only the chosen
+    events' members are read. None when it cannot decide (too few sizable or dated events)."""
+    if len(sizes) < largest:
+        return None
+    biggest = [e for e, _ in sizes[:largest]]
+    end: dict[str, datetime | None] = {}
+    lone: dict[str, str] = {}                  # one-article event -> its article
+
+    def seen(rows) -> None:
+        for aid, published, event, stored in rows:
+            ev = event if stored else f"article-{aid}"
+            if not stored:
+                lone[ev] = aid
+            when = parse_when(published)
+            if when is not None and (end.get(ev) is None or when > end[ev]):
+                end[ev] = when
+            else:
+                end.setdefault(ev, None)
+
+    select = ("SELECT a.id, a.published, m.event, e.id IS NOT NULL FROM articles a "
+              "LEFT JOIN event_members m ON m.article = a.id LEFT JOIN events e ON e.id = m.event ")
+    seen(conn.execute(select + "WHERE " + _ODD))
+    cursor = conn.execute(select + "WHERE " + _DATED + " ORDER BY a.published DESC, a.id DESC")
+    bound: datetime | None = None              # nothing not yet read ends after it
+    final: list[str] = []
+    while True:
+        rows = cursor.fetchmany(_WALK)
+        seen(rows)
+        if not rows:
+            bound = None
+            final = [e for e, when in end.items() if when is not None]
+            break
+        try:
+            day = datetime.fromisoformat(rows[-1][1][:10]).replace(tzinfo=timezone.utc)
+            bound = day + _MARGIN
+        except ValueError:                     # not a date: the last bound still holds
+            pass
+        if bound is not None:
+            final = [e for e, when in end.items() if when is not None and when > bound]
+            if len(final) >= newest:
+                break
+    cursor.close()
+    if len(final) < newest:
+        return None
+    newest_ids = sorted(final, key=lambda e: (end[e], e), reverse=True)[:newest]
+    keep = set(newest_ids) | set(biggest)
+    stored = {e for e in keep if e not in lone}
+    members: dict[str, list[str]] = {}
+    ends: dict[str, datetime | None] = {}
+    for aid, published, event in _rows_of(
+            conn, "SELECT m.article, a.published, m.event FROM event_members m JOIN articles a ON a.id = m.article "
+                  "WHERE m.event IN ({marks})", sorted(stored)):
+        members.setdefault(event, []).append(aid)
+        when = parse_when(published)
+        if when is not None and (ends.get(event) is None or when > ends[event]):
+            ends[event] = when
+        else:
+            ends.setdefault(event, None)
+    for e in keep - stored:                    # one-article events
+        members[e] = [lone[e]]
+        ends[e] = end.get(e)
+    low = datetime.min.replace(tzinfo=timezone.utc)
+    order = sorted(keep, key=lambda e: (ends[e] or low, e), reverse=True)
+    return _Choice(order, {e: sorted(members[e]) for e in keep}, stored, total - len(keep))
+
+
+def _rows_of(conn: sqlite3.Connection, sql: str, ids: list[str]) -> list[tuple]:
+    out: list[tuple] = []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        out += conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk).fetchall()
+    return out
 
 
 class _Raw:
