@@ -226,7 +226,20 @@ def test_random_changes_read_from_the_log_equal_hashing_everything(sample_store,
         paths.append(inc.path)
         reused += inc.reused_lines
         _same_as_fresh(sample_store, out, tmp_path)
+        _row_digests_current(sample_store)
     assert set(paths) == {"log"} and reused > 0
+
+
+def _row_digests_current(store) -> None:
+    """`export_lines` holds every stored article's own row digest (what the report keys it by)."""
+    import hashlib
+
+    from storytrace.present.exports import ROW_DIGESTS
+
+    conn = store._conn
+    want = {aid: hashlib.md5(data).hexdigest() for aid, data in conn.execute(
+        "SELECT id, CAST(data AS BLOB) FROM articles")}
+    assert dict(conn.execute("SELECT key, digest FROM export_lines WHERE tbl=?", (ROW_DIGESTS,))) == want
 
 
 def test_another_folder_or_a_read_only_store_hashes_every_row(sample_store, tmp_path):

@@ -305,6 +305,38 @@ def test_report_after_the_jsonl_export_takes_its_row_digests(sample_store, tmp_p
             assert counted.hits > 0, step
 
 
+def test_a_new_link_redraws_the_pages_it_touches_not_those_showing_its_ends(sample_store, tmp_path, monkeypatch):
+    """After the JSONL export an article is keyed by its own row's digest: a link from an
+    article the bridge event only shows (the storm's) to a new article redraws the storm's
+    page and the new one's, not the bridge's; every page equals one drawn from scratch."""
+    from storytrace.model import Article, Passage, ReuseLink, content_id
+    from storytrace.present.exports import write_jsonl_outputs
+
+    bridge_member = next(a for a in sample_store.articles() if a.id in sample_store.get_event("E1").articles)
+    evil = next(a for a in sample_store.articles() if a.id in sample_store.get_event("E2").articles
+                and "script" in a.title)
+    links = sample_store.reuse_links()
+    sample_store.replace_reuse(links + [ReuseLink(*sorted((bridge_member.id, evil.id)), "partial", 0.1, 0.1,
+                                                  passages=[Passage(0, 4, 0, 4, 1.0)])])
+    text = "A follow-up: residents should stay indoors on Thursday night, the council says."
+    new = Article(id=content_id(text, "Follow-up"), source_path="synthetic/f.txt", title="Follow-up", text=text,
+                  language="en", script="Latn", outlet="Metro Daily", published="2026-03-06T09:00:00+00:00")
+    sample_store.add_articles([new])
+    out, path = tmp_path / "out", tmp_path / "out" / "report.html"
+    write_jsonl_outputs(sample_store, out)
+    _render_counted(sample_store, path)
+    drawn: list[str] = []
+    real = report._Raw.data
+    monkeypatch.setattr(report._Raw, "data", lambda self, ids: drawn.extend(ids) or real(self, ids))
+    sample_store.replace_reuse(sample_store.reuse_links() + [ReuseLink(*sorted((evil.id, new.id)), "partial", 0.2,
+                                                                       0.3, passages=[Passage(0, 6, 0, 6, 1.0)])])
+    write_jsonl_outputs(sample_store, out)
+    html, counted = _render_counted(sample_store, path)
+    assert "E2" in drawn and f"article-{new.id}" in drawn and "E1" not in drawn, drawn
+    assert _stable(html) == _stable(report.render_report(sample_store))
+    assert counted.hits > 0
+
+
 def _dated_store(path, seed: int, days: int):
     """Articles dated as outlets write dates (offsets, Z, date only, no date, text that is no
     ISO date, an impossible day) in events of random sizes, some articles in no event, an

@@ -259,12 +259,13 @@ def _chunks(items: list, size: int = 500):
 class _Part:
     """One partition of one table: the stored rows it is made from and their digest."""
 
-    __slots__ = ("keys", "hasher", "rows")
+    __slots__ = ("keys", "hasher", "rows", "own")
 
     def __init__(self) -> None:
         self.keys: list = []
         self.hasher = hashlib.blake2b(LAYOUT_VERSION.encode(), digest_size=16)
         self.rows: list[str] = []          # each row's digest (what its line is made from)
+        self.own: list[str] = []           # articles: each stored row's own digest (`ROW_DIGESTS`)
 
     def digest(self) -> str:
         return self.hasher.hexdigest()
@@ -276,7 +277,11 @@ class _Part:
 # log entry it includes). An export that starts where the last one ended reads only the log,
 # and in a partition it rewrites copies the lines whose digest is unchanged.
 _SEP = "\x1f"       # between a, b and kind in a link's key (sorts like the tuple)
-_STATE = f"export_lines {LAYOUT_VERSION}"   # what `export_lines` holds (meta export:state)
+# `export_lines` also holds, under this name, each article's own row digest (of its stored row
+# alone; its line's digest also covers its event and the links touching it): what the report
+# keys an article by, so a new link does not redraw every page that merely shows its ends.
+ROW_DIGESTS = "article_rows"
+_STATE = f"export_lines {LAYOUT_VERSION} {ROW_DIGESTS}"   # what `export_lines` holds (meta export:state)
 _LOGGED = {"articles": "{r}.id", "reuse": "{r}.a || char(31) || {r}.b || char(31) || {r}.kind",
            "events": "{r}.id", "event_members": "{r}.article", "families": "{r}.id"}
 
@@ -409,6 +414,7 @@ class PartitionedJsonl:
             articles[key].hasher.update(b"links\t" + part.hasher.digest())
         for part in articles.values():
             part.rows = [_row_digest(art_row[aid], touching_rows.get(aid)) for aid in part.keys]
+            part.own = [art_row[aid][-16:].hex() for aid in part.keys]
         events: dict[str, _Part] = {}
         for eid, data in conn.execute("SELECT id, CAST(data AS BLOB) FROM events ORDER BY id"):
             _add_row(events, event_day.get(eid, UNDATED), eid, eid.encode() + b"\t" + _h(data))
@@ -449,6 +455,7 @@ class PartitionedJsonl:
                         touching_rows.setdefault(x, []).append(row)
                 part.hasher.update(b"links\t" + touching.hasher.digest())
             part.rows = [_row_digest(art_row[aid], touching_rows.get(aid)) for aid in keys]
+            part.own = [art_row[aid][-16:].hex() for aid in keys]
             return part, {aid: rows[aid][0] for aid in keys}
         for key in keys:
             if table == "reuse":
@@ -658,6 +665,8 @@ class PartitionedJsonl:
                         part, event_of = self._part(conn, table, keys)
                     digest = part.digest()
                     self._new_rows[(table, key)] = [(_key_text(table, k), d) for k, d in zip(keys, part.rows)]
+                    if table == "articles":
+                        self._new_rows[(ROW_DIGESTS, key)] = list(zip(keys, part.own))
                     entry = {"key": key, "file": f"{PARTS}/{table}/{key}.jsonl", "rows": len(keys), "digest": digest}
                     prev = old.get(key)
                     if (prev and prev.get("digest") == digest and path.is_file()

@@ -27,7 +27,7 @@ from markupsafe import Markup
 from ..model import Article, Event, Family, ReuseLink
 from ..store import Store
 from .compare import PASSAGE_CLASSES, build_pair, pair_payload
-from .exports import _SEP, _read_snapshot, line_digests_current
+from .exports import _SEP, ROW_DIGESTS, _read_snapshot, line_digests_current
 from .svg import KIND_COLOURS, KIND_LABELS, LANGUAGE_COLOURS, OTHER_COLOUR, SEGMENT_COLOURS
 from .views import SORTS, ReportData, lang_tag, parse_when, sort_events
 
@@ -221,7 +221,10 @@ def _digest(kind: str, data: bytes) -> str:
 
 
 # The export's table of each kind of record whose digest `_Raw` may take from `export_lines`.
-_LINE_TABLES = {"Article": "articles", "Event": "events", "ReuseLink": "reuse"}
+# An article by its own row's digest (ROW_DIGESTS), not its line's: a line also covers the
+# article's event and the links touching it, which a page showing the article does not draw
+# from (the links it draws are digested themselves; the page is keyed by its events' members).
+_LINE_TABLES = {"Article": ROW_DIGESTS, "Event": "events", "ReuseLink": "reuse"}
 
 
 def _utf8(store: Store) -> bool:
