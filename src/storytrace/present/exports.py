@@ -338,6 +338,17 @@ def _in(conn: sqlite3.Connection, sql: str, keys: list, *, prefix: tuple = ()) -
     return out
 
 
+def _links_by_key(conn: sqlite3.Connection, keys: list, column: str) -> dict[tuple[str, str, str], Any]:
+    """`column` of the stored links with these (a, b, kind) keys, by primary key, a batch at a time."""
+    found = {}
+    for chunk in _chunks(list(keys), 300):
+        marks = ",".join(["(?,?,?)"] * len(chunk))
+        found.update(((a, b, kind), data) for a, b, kind, data in conn.execute(
+            f"SELECT r.a, r.b, r.kind, {column} FROM (VALUES {marks}) v CROSS JOIN reuse r "
+            "ON r.a = v.column1 AND r.b = v.column2 AND r.kind = v.column3", [x for k in chunk for x in k]))
+    return found
+
+
 class PartitionedJsonl:
     """Writes the JSONL partitions that changed, then the single files of the tables that
     changed. What changed comes from the store's export log when this folder was the last one
@@ -457,13 +468,13 @@ class PartitionedJsonl:
             part.rows = [_row_digest(art_row[aid], touching_rows.get(aid)) for aid in keys]
             part.own = [art_row[aid][-16:].hex() for aid in keys]
             return part, {aid: rows[aid][0] for aid in keys}
+        if table == "reuse":
+            found = _links_by_key(conn, keys, "CAST(r.data AS BLOB)")
+        else:
+            found = dict(_in(conn, f"SELECT id, CAST(data AS BLOB) FROM {table} WHERE id IN ({{marks}})", keys))
         for key in keys:
-            if table == "reuse":
-                data = conn.execute("SELECT CAST(data AS BLOB) FROM reuse WHERE a=? AND b=? AND kind=?", key).fetchone()[0]
-                row = "\t".join(key).encode() + b"\t" + _h(data)
-            else:
-                data = conn.execute(f"SELECT CAST(data AS BLOB) FROM {table} WHERE id=?", (key,)).fetchone()[0]
-                row = key.encode() + b"\t" + _h(data)
+            data = found[key]
+            row = ("\t".join(key) if table == "reuse" else key).encode() + b"\t" + _h(data)
             part.hasher.update(row)
             part.rows.append(_row_digest(row))
         return part, None
@@ -535,11 +546,8 @@ class PartitionedJsonl:
     def _records(self, conn: sqlite3.Connection, table: str, keys: list,
                  event_of: dict[str, str | None]) -> list[dict[str, Any]]:
         if table == "reuse":
-            got = {}
-            for a, b, kind in keys:
-                row = conn.execute("SELECT data FROM reuse WHERE a=? AND b=? AND kind=?", (a, b, kind)).fetchone()
-                got[(a, b, kind)] = plain(ReuseLink.from_dict(json.loads(row[0])))
-            return [got[k] for k in keys]
+            rows = _links_by_key(conn, keys, "r.data")
+            return [plain(ReuseLink.from_dict(json.loads(rows[k]))) for k in keys]
         if table in ("events", "families"):
             cls = Event if table == "events" else Family
             got = {kid: plain(cls.from_dict(json.loads(data)))
