@@ -406,3 +406,39 @@ def test_bounded_choice_equals_one_pass_over_every_article(tmp_path, monkeypatch
                 want.order, want.members, want.stored, want.omitted), (seed, newest, largest)
         assert bounded >= 4, "the bounded choice was not taken"
         store.close()
+
+
+def test_place_names_come_from_the_report_cache(sample_store, tmp_path, monkeypatch):
+    """The search index's place names (Babel's tables, a fifth of a second to build) are kept
+    with the report's pieces: a later process drawing an event takes them from there, and
+    its page is the same."""
+    from storytrace.model import Event
+    from storytrace.present import search
+
+    path = tmp_path / "report.html"
+    _forget_places()
+    built = []
+    real = search.babel_place_names
+    monkeypatch.setattr(search, "babel_place_names", lambda: built.append(1) or real())
+    first = report.write_report(sample_store, path).read_text(encoding="utf-8")
+    assert built == [1] and search.place_source is None
+    _forget_places()                 # as in a new process
+    events = sample_store.events()
+    storm = next(ev for ev in events if ev.id == "E2")
+    sample_store.replace_events([ev for ev in events if ev.id != "E2"]
+                                + [Event(**{**storm.to_dict(), "title": "Storm over Viet Nam and Japan"})])
+    second = report.write_report(sample_store, path).read_text(encoding="utf-8")
+    assert built == [1], "the place names were built again"
+    _forget_places()
+    fresh = report.render_report(sample_store)       # no cache: from Babel
+    assert built == [1, 1] and _stable(second) == _stable(fresh) != _stable(first)
+    assert "nhật bản" in second.lower() or "日本" in second
+    _forget_places()
+
+
+def _forget_places() -> None:
+    """As in a new process: no place names built yet."""
+    from storytrace.present import search
+
+    search.place_names.cache_clear()
+    search._place_lookup.cache_clear()

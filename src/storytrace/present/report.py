@@ -666,6 +666,18 @@ _BATCH = 200
 
 def render_pieces(store: Store, cache: "FragmentCache", newest: int | None = None,
                   largest: int | None = None) -> Iterator[str]:
+    """`_render_pieces`, with the place names of the search index kept in `cache` too."""
+    from . import search
+
+    search.place_source = _place_source(cache)
+    try:
+        yield from _render_pieces(store, cache, newest, largest)
+    finally:
+        search.place_source = None
+
+
+def _render_pieces(store: Store, cache: "FragmentCache", newest: int | None = None,
+                   largest: int | None = None) -> Iterator[str]:
     """The report's HTML in pieces, in order, as `write_report` writes it: the chosen events'
     rows are read and digested (nothing parsed); an event whose inputs all digest as last
     time brings its front-page row, its sort keys and its related pairs from `cache`, and its
@@ -1006,6 +1018,25 @@ def _fold_json(cache: "FragmentCache") -> Markup:
         text = str(script_json(fold_table()))
         cache.keep(key, text)
     return Markup(text)
+
+
+def _place_source(cache: "FragmentCache"):
+    """`search.place_names`' table from the cache when this code and Babel made it before
+    (read only if an event is drawn; built from Babel and kept otherwise)."""
+    import babel
+
+    from . import search
+
+    key = fragment_key("place-names", babel.__version__)
+    text = cache.lookup(key)
+
+    def load() -> dict[str, tuple[str, ...]]:
+        if text is not None:
+            return {k: tuple(v) for k, v in json.loads(text).items()}
+        table = search.babel_place_names()
+        cache.keep(key, json.dumps(table, ensure_ascii=False, separators=(",", ":")))
+        return table
+    return load
 
 
 def cache_path(report: Path) -> Path:
