@@ -436,6 +436,38 @@ def test_place_names_come_from_the_report_cache(sample_store, tmp_path, monkeypa
     _forget_places()
 
 
+def test_an_event_drawn_again_takes_its_members_places_from_the_cache(sample_store, tmp_path, monkeypatch):
+    """The places named in each shown article's title and lead are kept by its row digest: an
+    event drawn again (new title) scans only its own title, and its page equals a fresh one."""
+    from storytrace.model import Event
+    from storytrace.present import search
+
+    path = tmp_path / "report.html"
+    report.write_report(sample_store, path)
+    scanned: list[str] = []
+    real = search._places_in
+    monkeypatch.setattr(search, "_places_in", lambda text: scanned.append(text) or real(text))
+    events = sample_store.events()
+    storm = next(ev for ev in events if ev.id == "E2")
+    sample_store.replace_events([ev for ev in events if ev.id != "E2"]
+                                + [Event(**{**storm.to_dict(), "title": "Storm over Japan"})])
+    html = report.write_report(sample_store, path).read_text(encoding="utf-8")
+    drawn_again = list(scanned)
+    scanned.clear()
+    fresh = report.render_report(sample_store)
+    assert _stable(html) == _stable(fresh)
+    members = [a for a in sample_store.articles() if a.id in storm.articles]
+    assert len(scanned) >= len(drawn_again) + 2 * len(members), (drawn_again, scanned)
+    assert search.places_memo is None
+    report.write_report(sample_store, path)                      # nothing drawn: the entries stay
+    sample_store.replace_events([ev for ev in events if ev.id != "E2"]
+                                + [Event(**{**storm.to_dict(), "title": "Storm over Japan, again"})])
+    scanned.clear()
+    html = report.write_report(sample_store, path).read_text(encoding="utf-8")
+    assert len(scanned) == len(drawn_again)                   # the members' places still kept
+    assert _stable(html) == _stable(report.render_report(sample_store))
+
+
 def _forget_places() -> None:
     """As in a new process: no place names built yet."""
     from storytrace.present import search

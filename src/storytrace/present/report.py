@@ -29,7 +29,7 @@ from ..store import Store
 from .compare import PASSAGE_CLASSES, build_pair, pair_payload
 from .exports import _SEP, ROW_DIGESTS, _read_snapshot, line_digests_current
 from .svg import KIND_COLOURS, KIND_LABELS, LANGUAGE_COLOURS, OTHER_COLOUR, SEGMENT_COLOURS
-from .views import SORTS, ReportData, lang_tag, parse_when, sort_events
+from .views import LEAD_CHARS, SORTS, ReportData, lang_tag, parse_when, sort_events
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -642,6 +642,53 @@ def render_data(data: ReportData, omitted: int = 0, cache: "FragmentCache | None
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
 
 
+class _ArticlePlaces:
+    """The place names found in each article's title and lead (`search.text_places`, what an
+    event's search names are made of), kept in the cache by the article's row digest: an event
+    drawn again scans only its new members. Every shown article's entry stays in the cache."""
+
+    def __init__(self, cache: "FragmentCache", raw: "_Raw", shown: list[str]):
+        import babel
+
+        self.cache = cache
+        self._prefix = fragment_key("places", babel.__version__, LEAD_CHARS)
+        self.keys = {a: self._key(d) for a in shown if (d := raw.digest("Article", a)) is not None}
+        cache.keep_present(self.keys.values())
+        self._found: set[str] = set()
+
+    def _key(self, digest: str) -> str:
+        return hashlib.blake2b((self._prefix + digest).encode(), digest_size=20).hexdigest()
+
+    def seed(self, articles: list[Article]) -> None:
+        """Before these articles' events are drawn: their places, when the cache has them."""
+        from . import search
+
+        keys = {a.id: self.keys[a.id] for a in articles if a.id in self.keys}
+        found = self.cache.get_many(list(keys.values()), count=False)
+        memo = search.places_memo
+        for a in articles:
+            value = found.get(keys.get(a.id, ""))
+            if value is not None and memo is not None:
+                self._found.add(a.id)
+                title, lead = json.loads(value)
+                memo.setdefault(a.title, title)
+                memo.setdefault(a.text[:LEAD_CHARS], lead)
+
+    def keep(self, articles: list[Article]) -> None:
+        """After their event was drawn: the places of these articles, for the next report."""
+        from . import search
+
+        memo = search.places_memo or {}
+        for a in articles:
+            key = self.keys.get(a.id)
+            if key is None or a.id in self._found:
+                continue
+            title, lead = memo.get(a.title), memo.get(a.text[:LEAD_CHARS])
+            if title is not None and lead is not None:
+                self._found.add(a.id)
+                self.cache.keep(key, json.dumps([title, lead], ensure_ascii=False, separators=(",", ":")))
+
+
 class _Header:
     """What the page's header and front page read besides the event rows."""
 
@@ -670,10 +717,11 @@ def render_pieces(store: Store, cache: "FragmentCache", newest: int | None = Non
     from . import search
 
     search.place_source = _place_source(cache)
+    search.places_memo = {}
     try:
         yield from _render_pieces(store, cache, newest, largest)
     finally:
-        search.place_source = None
+        search.place_source = search.places_memo = None
 
 
 def _render_pieces(store: Store, cache: "FragmentCache", newest: int | None = None,
@@ -696,12 +744,14 @@ def _render_pieces(store: Store, cache: "FragmentCache", newest: int | None = No
     meta_keys = {e: raw.event_key(e, mode) for e in choice.order}
     found = {k: json.loads(v) for k, v in cache.get_many(list(meta_keys.values())).items()}
     built: dict[str, Any] = {}                     # event id -> its view, for the events drawn
+    places = _ArticlePlaces(cache, raw, [a for e in choice.order for a in choice.members[e]])
 
     def build(event_ids: list[str]) -> None:
         todo = [e for e in event_ids if e not in built]
         if todo:
             data = raw.data(todo)
             built.update((ev.id, (ev, data)) for ev in data.events)
+            places.seed([m.article for ev in data.events for m in ev.members])
 
     missing = [e for e in choice.order if meta_keys[e] not in found]
     build(missing)
@@ -764,6 +814,7 @@ def _render_pieces(store: Store, cache: "FragmentCache", newest: int | None = No
                 if html is None:
                     html = section.render(ev=built[e][0], urls=urls, mode=mode)
                     cache.keep(section_keys[e], html)
+                    places.keep([m.article for m in built[e][0].members])
                 else:
                     cache.keep(section_keys[e], None)
                 yield Markup(html)
@@ -902,6 +953,7 @@ class FragmentCache:
         self.hits = self.misses = 0
         self._kept: dict[str, str | None] = {}      # None: a piece the file already holds
         self._had: set[str] = set()
+        self._present: set[str] = set()
         self._conn: sqlite3.Connection | None = None
         if self.path is None:
             return
@@ -943,6 +995,10 @@ class FragmentCache:
         elif value is not None:
             self._kept[key] = value
 
+    def keep_present(self, keys) -> None:
+        """Keep these pieces for the next report if the file holds them (not read now)."""
+        self._present.update(keys)
+
     def kept(self, key: str) -> str | None:
         """A piece kept by this report and not yet saved."""
         return self._kept.get(key)
@@ -972,6 +1028,7 @@ class FragmentCache:
             conn.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
             conn.execute("DELETE FROM live")
             conn.executemany("INSERT OR IGNORE INTO live VALUES (?)", ((k,) for k in self._kept))
+            conn.executemany("INSERT OR IGNORE INTO live VALUES (?)", ((k,) for k in self._present))
             conn.execute("DELETE FROM piece WHERE key NOT IN (SELECT key FROM live)")
             conn.executemany("INSERT OR REPLACE INTO piece VALUES (?,?)",
                              ((k, v) for k, v in self._kept.items() if k not in self._had))

@@ -128,6 +128,23 @@ def query_forms(query: str) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
+# The places found in texts (`text_places`), by text, while a static report is drawn (it keeps
+# them per article with its pieces, so an event drawn again does not scan its members again);
+# None otherwise.
+places_memo: dict[str, list[str]] | None = None
+
+
+def text_places(text: str) -> list[str]:
+    """The place names in `text` (folded first), in order."""
+    memo = places_memo
+    if memo is None:
+        return _places_in(_key(text))
+    found = memo.get(text)
+    if found is None:
+        found = memo[text] = _places_in(_key(text))
+    return found
+
+
 def added_names(texts: list[str], entities: list[dict]) -> str:
     """Folded names an event should also be found by, beyond its own words: its entity names
     and aliases (merged across scripts by the events step) and the other-language names of
@@ -136,7 +153,8 @@ def added_names(texts: list[str], entities: list[dict]) -> str:
     for ent in entities or []:
         names.append(_key(str(ent.get("name", ""))))
         names.extend(_key(str(a)) for a in ent.get("aliases", []) or [])
-    found = dict.fromkeys(name for text in [*map(_key, texts), *names] for name in _places_in(text))
+    found = dict.fromkeys([name for text in texts for name in text_places(text)]
+                          + [name for text in names for name in _places_in(text)])
     names += [_key(f) for name in found for f in place_names().get(name, ())]
     return "\n".join(dict.fromkeys(n for n in names if n))
 
