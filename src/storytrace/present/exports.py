@@ -675,6 +675,9 @@ class PartitionedJsonl:
                     self._new_rows[(table, key)] = [(_key_text(table, k), d) for k, d in zip(keys, part.rows)]
                     if table == "articles":
                         self._new_rows[(ROW_DIGESTS, key)] = list(zip(keys, part.own))
+                        if base is not None:
+                            self._old_rows[(ROW_DIGESTS, key)] = dict(conn.execute(
+                                "SELECT key, digest FROM export_lines WHERE tbl=? AND day=?", (ROW_DIGESTS, key)))
                     entry = {"key": key, "file": f"{PARTS}/{table}/{key}.jsonl", "rows": len(keys), "digest": digest}
                     prev = old.get(key)
                     if (prev and prev.get("digest") == digest and path.is_file()
@@ -731,8 +734,11 @@ class PartitionedJsonl:
                     for t, rows in moved.items():
                         conn.executemany("DELETE FROM export_lines WHERE tbl=? AND key=?",
                                          ((t, k) for k, d in rows.items() if d is None))
+                # from the log: only the rows whose digest or day changed (the others are there)
+                old = self._old_rows if full is None else {}
                 conn.executemany("INSERT OR REPLACE INTO export_lines VALUES (?,?,?,?)", (
-                    (t, k, day, d) for (t, day), rows in self._new_rows.items() for k, d in rows))
+                    (t, k, day, d) for (t, day), rows in self._new_rows.items()
+                    for kept in [old.get((t, day)) or {}] for k, d in rows if kept.get(k) != d))
                 conn.execute("DELETE FROM export_log WHERE seq <= ?", (upto,))
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('export:seq', ?)", (str(upto),))
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('export:state', ?)", (_STATE,))

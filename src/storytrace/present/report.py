@@ -819,9 +819,12 @@ def _render_pieces(store: Store, cache: "FragmentCache", newest: int | None = No
                     cache.keep(section_keys[e], None)
                 yield Markup(html)
 
-    pair_keys = [fragment_key("pair", mode, [raw.digest("Article", l), raw.digest("Article", r),
-                                             raw.digest("ReuseLink", k)], event_of.get(l),
-                              StaticUrls.pair_id(l, r) in prerendered) for l, r, k in triples]
+    # a pair's inputs written flat (digests are hex, the event id as JSON), hashed after the code's key
+    pair_prefix = fragment_key("pair", mode)
+    pair_keys = [hashlib.blake2b("\x1e".join((pair_prefix, str(raw.digest("Article", l)), str(raw.digest("Article", r)),
+                                               str(raw.digest("ReuseLink", k)), json.dumps(event_of.get(l)),
+                                               "H" if StaticUrls.pair_id(l, r) in prerendered else "N")).encode(),
+                                 digest_size=20).hexdigest() for l, r, k in triples]
     pair_template = env.get_template("report_pair.html")
 
     def draw_pair(left: str, right: str, link: tuple[str, str, str]) -> str:
