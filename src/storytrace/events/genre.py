@@ -16,7 +16,8 @@ from ..textfold import fold
 # Folded (Simplified, half-width, lower case) headline labels, at the start or the end.
 _LEADING = ("焦点", "分析", "综述", "调查", "专栏", "观点", "社论", "评论", "解读", "述评", "特稿",
             "analysis", "focus", "column", "commentary", "opinion", "editorial", "explainer",
-            "breakingviews", "poll", "phân tích", "bình luận", "góc nhìn", "xã luận")
+            "breakingviews", "poll", "phân tích", "bình luận", "góc nhìn", "xã luận",
+            "德语媒体", "press review", "điểm báo")   # press reviews: what other papers wrote
 _TRAILING = ("路透调查", "要闻解说", "报纸摘要", "报章摘要", "reuters poll")
 # Roundups string several happenings together (a week's review, a daily digest), so no one
 # event is theirs; they are recognised anywhere in the headline.

@@ -48,6 +48,7 @@ class ArticleSignals:
     commentary: bool = False              # the headline labels it analysis / column / poll (`genre`)
     lead_tokens: list[str] = field(default_factory=list)   # lexical tokens of title + lead only
     sounds: list[str] = field(default_factory=list)        # foreign names by sound (`entities.sound_keys_of`)
+    outlet: str = ""                       # who published it (`Article.outlet`; "" unknown)
 
     def match_keys(self) -> set[str]:
         return {k for keys in self.entity_keys.values() for k in keys}
@@ -98,6 +99,17 @@ def lexical_tokens(article: Article, chars: int = LEXICAL_CHARS) -> list[str]:
         tokens.extend(words)
         tokens.extend(f"{a}_{b}" for a, b in zip(words, words[1:]))
     return tokens
+
+# Months and clock times inside the figures' text (folded: 時 -> 时, lower case). They say
+# when a report was filed, not how much: every report of one month names its month, and
+# reports of one happening filed at other hours or with a timestamp name other times. Day
+# numbers (12日, 12/3) stay figures: two meetings of the same leaders differ by them.
+_MONTH_TIME = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}(?:[t ]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:z|[+-]\d{2}:?\d{2})?)?"   # ISO timestamp
+    r"|(?:\d{4}年)?\d{1,2}月"                                        # 11月 (11月9日 keeps its day)
+    r"|\d{1,2}:\d{2}(?::\d{2})?|\d{1,2}时(?:\d{1,2}分)?|\d{1,2}点\d{1,2}分"   # 20:30, 8时, 8点30分 (not 200点)
+    r"|\d{1,2}h\d{0,2}(?![a-z])"                                       # 10h30
+    r"|tháng\s+\d{1,2}", re.IGNORECASE)                                # tháng 11
 
 
 # -- dates -------------------------------------------------------------------------------
@@ -230,9 +242,12 @@ def figures(text: str) -> list[str]:
     Why: look-alike reports of one day (two markets' sessions, two places' case counts)
     share template, names and wording but not their figures, while reports of one
     happening repeat them. Separators are dropped so 1,000 / 1.000 and 1.54 / 1,54 meet
-    across locales; single digits and years say too little to count."""
+    across locales; single digits and years say too little to count, and months, clock
+    times and timestamps (11月, 20:30, 2025-11-09T08:30Z) are not figures of the
+    happening: every report of a month names its month, and reports of one typhoon filed
+    hours apart name other hours (measured: bench/results/events.md, eighth round)."""
     out = set()
-    for match in _NUMBER.findall(fold(text)):
+    for match in _NUMBER.findall(_MONTH_TIME.sub(lambda m: " " * len(m.group()), fold(text))):
         digits = match.replace(",", "").replace(".", "")
         if len(digits) >= 2 and not _YEAR.fullmatch(match):
             out.add(digits)
@@ -255,7 +270,8 @@ def build_signals(article: Article) -> ArticleSignals:
         numbers=figures(article.title + "\n" + _PARA.sub(" ", article.text.strip())[:NUMBER_CHARS]),
         sessions=sessions(article.title, article.published), commentary=is_commentary(article.title),
         lead_tokens=lexical_tokens(article, LEAD_LEXICAL_CHARS),
-        sounds=sound_keys_of(f"{article.title}\n{article.text[:ENTITY_CHARS]}", is_chinese(article)))
+        sounds=sound_keys_of(f"{article.title}\n{article.text[:ENTITY_CHARS]}", is_chinese(article)),
+        outlet=(article.outlet or "").strip().lower())
 
 
 def shift(day: date, days: int) -> date:

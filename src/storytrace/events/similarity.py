@@ -40,6 +40,9 @@ class EventSettings:
     reuse_coverage: float = 0.15     # non-formula reuse this large, on both sides, joins outright (a roundup quoting a story does not)
     figures_penalty: float = 0.60   # same-language leads both state figures, none shared ...
     figures_full: int = 2            # ... in full once the sparser lead states this many
+    figures_other_outlets: float = 0.25   # share of that penalty when two known, different outlets report: one outlet's
+                                          # template series (sessions, case counts) is what the figures tell apart, while
+                                          # outlets reporting one happening round and update its figures differently
     market_bonus: float = 0.70       # both headlines report one market's same session ...
     market_penalty: float = 0.60     # ... or different markets / sessions (markets.py)
     commentary_penalty: float = 0.30  # either headline is labelled analysis / column / poll (genre.py)
@@ -75,6 +78,7 @@ class PairEvidence:
     margin: np.ndarray | None = None       # cosine above what each side's nearest in the other's language score (CSLS)
     lead_lexical: np.ndarray | None = None  # TF-IDF cosine of title + lead only
     sound: np.ndarray | None = None        # Chinese and Latin-script texts name a foreign name that sounds alike
+    other_outlets: np.ndarray | None = None  # True where both outlets are known and differ
 
 
 @dataclass
@@ -104,6 +108,7 @@ class Features:
     chinese: np.ndarray | None = None               # True where the text is Chinese (sounds meet across scripts only)
     language_codes: np.ndarray | None = None        # language index per article (into background's columns)
     background: np.ndarray | None = None            # n × L: mean cosine of each article's nearest in each language
+    outlets: np.ndarray | None = None               # outlet index per article (-1 unknown)
 
     def __len__(self) -> int:
         return len(self.signals)
@@ -176,7 +181,14 @@ def article_features(signals: list[ArticleSignals], vectors: np.ndarray, links: 
         partial=np.array([s.published is None for s in signals]), reuse=reuse,
         lead_lexical=_tfidf([s.lead_tokens for s in signals]), sounds=_binary_rows([s.sounds for s in signals]),
         chinese=np.array([s.language == "zh" for s in signals], dtype=bool),
-        language_codes=np.unique(np.array([s.language or "?" for s in signals]), return_inverse=True)[1].astype(np.int32))
+        language_codes=np.unique(np.array([s.language or "?" for s in signals]), return_inverse=True)[1].astype(np.int32),
+        outlets=_outlet_codes(signals))
+
+
+def _outlet_codes(signals: list[ArticleSignals]) -> np.ndarray:
+    names = sorted({s.outlet for s in signals if s.outlet})
+    index = {name: k for k, name in enumerate(names)}
+    return np.array([index.get(s.outlet, -1) for s in signals], dtype=np.int32)
 
 
 def pair_products(a: sparse.csr_matrix, b: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -248,7 +260,7 @@ def evidence(f: Features, i: np.ndarray, j: np.ndarray, settings: EventSettings,
     ev = PairEvidence(embedding, lexical, entities, reuse, days, dates, cross, np.zeros_like(embedding),
                       figures, _market_agreement(f, i, j), (f.commentary[i].astype(np.int8) + f.commentary[j]).astype(np.int8),
                       margin=_margin(f, i, j, embedding, settings), lead_lexical=pair_products(f.lead_lexical, f.lead_lexical, i, j),
-                      sound=_sound(f, i, j))
+                      sound=_sound(f, i, j), other_outlets=_other_outlets(f, i, j))
     if scored:
         ev.score = combine(ev, settings)
         ev.score[i == j] = 1.0
@@ -270,6 +282,13 @@ def _margin(f: Features, i: np.ndarray, j: np.ndarray, embedding: np.ndarray, se
     other_j = f.background[i, codes[j]]
     other_i = f.background[j, codes[i]]
     return (embedding - 0.5 * (other_j + other_i)).astype(np.float32)
+
+
+def _other_outlets(f: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    if f.outlets is None:
+        return np.zeros(len(i), dtype=bool)
+    a, b = f.outlets[i], f.outlets[j]
+    return (a >= 0) & (b >= 0) & (a != b)
 
 
 def _sound(f: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -302,7 +321,7 @@ def block_evidence(f: Features, members: list[int], settings: EventSettings) -> 
     idx = np.asarray(members, dtype=np.int64)
     ev = evidence(f, np.repeat(idx, m), np.tile(idx, m), settings)
     for name in ("embedding", "lexical", "entities", "reuse", "days", "dates", "cross", "score", "figures", "market",
-                 "commentary", "margin", "lead_lexical", "sound"):
+                 "commentary", "margin", "lead_lexical", "sound", "other_outlets"):
         setattr(ev, name, getattr(ev, name).reshape(m, m))
     return ev
 
@@ -366,6 +385,8 @@ def hand_score(ev: PairEvidence, settings: EventSettings) -> np.ndarray:
     market = ev.market if ev.market is not None else np.zeros(np.shape(score), dtype=np.int8)
     if ev.figures is not None:   # figures only within a language: 8万 / 80,000 would not meet
         disjoint = np.minimum(-ev.figures.astype(np.float32), s.figures_full) / s.figures_full
+        if ev.other_outlets is not None:
+            disjoint = disjoint * np.where(ev.other_outlets, s.figures_other_outlets, 1.0)
         # One session's midday and closing reports state different figures by design.
         score -= np.where((ev.figures < 0) & ~ev.cross & (market <= 0), s.figures_penalty * disjoint, 0.0)
     score += np.where(market > 0, s.market_bonus, 0.0) - np.where(market < 0, s.market_penalty, 0.0)
