@@ -285,6 +285,15 @@ def _choose(store: Store, newest: int | None, largest: int | None) -> _Choice:
     return _choose_all(store, newest, largest)
 
 
+def _note_end(ends: dict[str, datetime | None], event: str, published) -> None:
+    """Keep an event's latest publication (None while none of its dates parses)."""
+    when = parse_when(published)
+    if when is not None and (ends.get(event) is None or when > ends[event]):
+        ends[event] = when
+    else:
+        ends.setdefault(event, None)
+
+
 def _choose_all(store: Store, newest: int, largest: int) -> _Choice:
     """`_choose` by one pass over every article's date and event."""
     conn = store._conn
@@ -296,11 +305,7 @@ def _choose_all(store: Store, newest: int, largest: int) -> _Choice:
         if event not in stored_events:       # not grouped: a one-article event, as ReportData does
             event = f"article-{aid}"
         members.setdefault(event, []).append(aid)
-        when = parse_when(published)
-        if when is not None and (end.get(event) is None or when > end[event]):
-            end[event] = when
-        else:
-            end.setdefault(event, None)
+        _note_end(end, event, published)
     low = datetime.min.replace(tzinfo=timezone.utc)
     ids = sorted(members, key=lambda e: (end[e] or low, e), reverse=True)
     if len(ids) > newest + largest:
@@ -385,11 +390,7 @@ def _choose_bounded(conn: sqlite3.Connection, newest: int, largest: int, total: 
             conn, "SELECT m.article, a.published, m.event FROM event_members m JOIN articles a ON a.id = m.article "
                   "WHERE m.event IN ({marks})", sorted(stored)):
         members.setdefault(event, []).append(aid)
-        when = parse_when(published)
-        if when is not None and (ends.get(event) is None or when > ends[event]):
-            ends[event] = when
-        else:
-            ends.setdefault(event, None)
+        _note_end(ends, event, published)
     for e in keep - stored:                    # one-article events
         members[e] = [lone[e]]
         ends[e] = end.get(e)
