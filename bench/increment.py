@@ -290,7 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--new", type=int, default=100)
     parser.add_argument("--work", type=Path, default=Path("/tmp/storytrace-increment"))
     parser.add_argument("--rebuild", action="store_true", help="rebuild the stores even if cached")
-    parser.add_argument("--repeat", type=int, default=1, help="increments per size (best is kept)")
+    parser.add_argument("--repeat", type=int, default=1, help="increments per size (best is kept); "
+                        "0 builds the stores only (e.g. a large one while the machine is busy, the "
+                        "increments later on a quiet machine)")
     parser.add_argument("--real-encoder", action="store_true")
     parser.add_argument("--increment-src", type=Path, help="run the increments with the storytrace package "
                         "under this src folder (the stores are still built with this checkout's)")
@@ -323,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
             saved.write_text(json.dumps(_child([*flags, "--child", "build", str(size)])))
         built = json.loads(saved.read_text())
         print(json.dumps({"built": built}), flush=True)
+        if args.repeat < 1:
+            continue
         tries = [_child([*flags, *(["--profile"] if args.profile else []),
                          *(["--step-peaks"] if args.step_peaks else []), "--child", "increment", str(size)],
                         args.increment_src)
