@@ -162,13 +162,55 @@ def _render_counted(store, path, monkeypatch=None):
     return html, cache
 
 
+def _random_change(sample_store, rng, step, monkeypatch) -> str:
+    """One random change to the sample store (or to the report's caps); returns its name."""
+    from storytrace.model import Article, Event, Passage, ReuseLink, content_id
+
+    op = rng.choice(["add", "retitle", "link", "unlink", "move", "join", "cap"])
+    ids = sample_store.article_ids()
+    events = sample_store.events()
+    if op == "add":
+        text = f"Update {step}: the bridge stays open; residents should stay indoors on Thursday night."
+        art = Article(id=content_id(text, f"Update {step}"), source_path=f"synthetic/u{step}.txt",
+                      title=f"Update {step}", text=text, language="en", script="Latn", outlet=f"Outlet {step % 3}",
+                      published=f"2026-03-{rng.randint(1, 8):02d}T09:00:00+00:00")
+        sample_store.add_articles([art])
+    elif op == "retitle" and events:
+        ev = rng.choice(events)
+        sample_store.replace_events([e for e in events if e.id != ev.id]
+                                    + [Event(**{**ev.to_dict(), "title": f"{ev.title} ({step})"})])
+    elif op == "link":
+        a, b = sorted(rng.sample(ids, 2))
+        sample_store.replace_reuse(sample_store.reuse_links() + [ReuseLink(
+            a, b, rng.choice(["partial", "reprint", "translation"]), 0.3, 0.4,
+            direction=rng.choice(["a->b", "b->a", "unknown"]), passages=[Passage(0, 6, 0, 6, 0.9)])])
+    elif op == "unlink":
+        links = sample_store.reuse_links()
+        if links:
+            links.remove(rng.choice(links))
+            sample_store.replace_reuse(links)
+    elif op == "move":
+        art = sample_store.get_article(rng.choice(ids))
+        sample_store.update_articles([Article.from_dict({**art.to_dict(),
+                                                         "published": f"2026-03-{rng.randint(1, 9):02d}"})])
+    elif op == "join" and events:
+        target = rng.choice(events)
+        mover = rng.choice(ids)
+        kept = [Event(**{**e.to_dict(), "articles": [a for a in e.articles if a != mover]}) for e in events]
+        kept = [e if e.id != target.id else Event(**{**e.to_dict(), "articles": e.articles + [mover]})
+                for e in kept]
+        sample_store.replace_events([e for e in kept if e.articles])
+    elif op == "cap":
+        monkeypatch.setattr(report, "REPORT_NEWEST", rng.randint(1, 4))
+        monkeypatch.setattr(report, "REPORT_LARGEST", rng.randint(0, 2))
+    return op
+
+
 def test_report_drawn_from_its_cache_equals_a_fresh_one_after_random_changes(sample_store, tmp_path, monkeypatch):
     """write_report's path (rows read as text, unchanged events' rows, pages and pairs from the
     cache) gives render_report's page after each of a run of random changes, with caps and a
     pre-render budget small enough that events drop out and pairs move to the script."""
     import random
-
-    from storytrace.model import Article, Event, Passage, ReuseLink, content_id
 
     rng = random.Random(5)
     monkeypatch.setattr(report, "PRERENDER_CHARS", 400)
@@ -178,47 +220,84 @@ def test_report_drawn_from_its_cache_equals_a_fresh_one_after_random_changes(sam
     html, warm = _render_counted(sample_store, path)
     assert warm.misses == 0
     for step in range(16):
-        op = rng.choice(["add", "retitle", "link", "unlink", "move", "join", "cap"])
-        ids = sample_store.article_ids()
-        events = sample_store.events()
-        if op == "add":
-            text = f"Update {step}: the bridge stays open; residents should stay indoors on Thursday night."
-            art = Article(id=content_id(text, f"Update {step}"), source_path=f"synthetic/u{step}.txt",
-                          title=f"Update {step}", text=text, language="en", script="Latn", outlet=f"Outlet {step % 3}",
-                          published=f"2026-03-{rng.randint(1, 8):02d}T09:00:00+00:00")
-            sample_store.add_articles([art])
-        elif op == "retitle" and events:
-            ev = rng.choice(events)
-            sample_store.replace_events([e for e in events if e.id != ev.id]
-                                        + [Event(**{**ev.to_dict(), "title": f"{ev.title} ({step})"})])
-        elif op == "link":
-            a, b = sorted(rng.sample(ids, 2))
-            sample_store.replace_reuse(sample_store.reuse_links() + [ReuseLink(
-                a, b, rng.choice(["partial", "reprint", "translation"]), 0.3, 0.4,
-                direction=rng.choice(["a->b", "b->a", "unknown"]), passages=[Passage(0, 6, 0, 6, 0.9)])])
-        elif op == "unlink":
-            links = sample_store.reuse_links()
-            if links:
-                links.remove(rng.choice(links))
-                sample_store.replace_reuse(links)
-        elif op == "move":
-            art = sample_store.get_article(rng.choice(ids))
-            sample_store.update_articles([Article.from_dict({**art.to_dict(),
-                                                             "published": f"2026-03-{rng.randint(1, 9):02d}"})])
-        elif op == "join" and events:
-            target = rng.choice(events)
-            mover = rng.choice(ids)
-            kept = [Event(**{**e.to_dict(), "articles": [a for a in e.articles if a != mover]}) for e in events]
-            kept = [e if e.id != target.id else Event(**{**e.to_dict(), "articles": e.articles + [mover]})
-                    for e in kept]
-            sample_store.replace_events([e for e in kept if e.articles])
-        elif op == "cap":
-            monkeypatch.setattr(report, "REPORT_NEWEST", rng.randint(1, 4))
-            monkeypatch.setattr(report, "REPORT_LARGEST", rng.randint(0, 2))
+        op = _random_change(sample_store, rng, step, monkeypatch)
         html, counted = _render_counted(sample_store, path)
         assert _stable(html) == _stable(report.render_report(sample_store)), (step, op)
     again, warm = _render_counted(sample_store, path)
     assert warm.misses == 0 and _stable(again) == _stable(html)
+
+
+def _spans(path) -> dict:
+    cache = report.FragmentCache(report.cache_path(path))
+    found = cache.last_report()
+    cache.close()
+    if found is None:
+        return {}
+    import os
+    os.close(found[0])
+    return found[1]
+
+
+def test_a_report_written_over_the_last_one_copies_what_that_file_holds(sample_store, tmp_path, monkeypatch):
+    """write_report notes where each piece (event page, pair page, pair payload) lies in the
+    file it writes; the next one copies the unchanged pieces from that file instead of reading
+    them from the cache: after each of a run of random changes the file is the page
+    render_report draws from scratch, no piece the last file held is read from the cache, and
+    each noted span holds its piece."""
+    import random
+
+    rng = random.Random(11)
+    monkeypatch.setattr(report, "PRERENDER_CHARS", 400)
+    path = tmp_path / "out" / "report.html"
+    first = report.write_report(sample_store, path).read_text(encoding="utf-8")
+    assert _stable(first) == _stable(report.render_report(sample_store))
+    asked: list[str] = []
+    real = report.FragmentCache.get_many
+
+    def spy(self, keys, *, count=True):
+        asked.extend(keys)
+        return real(self, keys, count=count)
+    monkeypatch.setattr(report.FragmentCache, "get_many", spy)
+    copied = 0
+    for step in range(14):
+        op = _random_change(sample_store, rng, step, monkeypatch) if step else "none"
+        held = {name.lstrip("hj") if len(name) == 41 else name for name in _spans(path)}
+        assert held, step                            # the last write noted its pieces
+        asked.clear()
+        data = report.write_report(sample_store, path).read_bytes()
+        assert _stable(data.decode("utf-8")) == _stable(report.render_report(sample_store)), (step, op)
+        assert not held & set(asked), (step, op)     # taken from the file, not from the cache
+        spans = _spans(path)
+        copied += len(held & {n.lstrip("hj") if len(n) == 41 else n for n in spans})
+        for name, (off, size) in spans.items():      # each span holds a whole section or payload
+            piece = data[off:off + size].decode("utf-8")
+            assert piece.startswith("<section id=" if not name.startswith("j") else "{"), (name, piece[:40])
+            assert piece.endswith("</section>" if not name.startswith("j") else "}"), (name, piece[-40:])
+    assert copied > 0
+
+
+def test_a_report_file_changed_by_hand_is_not_copied_from(sample_store, tmp_path):
+    """Only the very file the cache noted is copied from: a report rewritten by anything else
+    (even with the same bytes) is ignored and the page is drawn from the cache; a copy of the
+    output folder that keeps the files' times (cp -p, shutil.copytree) is still used."""
+    import os
+    import shutil
+
+    path = tmp_path / "a" / "report.html"
+    first = report.write_report(sample_store, path).read_text(encoding="utf-8")
+    copy = tmp_path / "b" / "report.html"
+    shutil.copytree(path.parent, copy.parent)
+    assert _spans(copy)                              # same size, time and head: still the noted file
+    path.write_text(first.replace("storytrace report", "storytrace REPORT", 1), encoding="utf-8")
+    assert not _spans(path)                          # another head
+    again = report.write_report(sample_store, path).read_text(encoding="utf-8")
+    assert _stable(again) == _stable(first)
+    os.utime(path, ns=(0, 0))                        # same bytes, another time
+    assert not _spans(path)
+    path.unlink()
+    assert not _spans(path)
+    assert _stable(report.write_report(sample_store, path).read_text(encoding="utf-8")) == _stable(first)
+    assert _stable(report.write_report(sample_store, copy).read_text(encoding="utf-8")) == _stable(first)
 
 
 def test_a_warm_report_holds_no_piece_it_took_from_the_cache(sample_store, tmp_path):
@@ -247,11 +326,14 @@ def test_a_report_that_fails_while_written_leaves_the_last_one(sample_store, tmp
     def broken(*_a, **_k):
         yield "<!doctype html>"
         raise RuntimeError("disk gone")
-    monkeypatch.setattr(report, "render_pieces", broken)
+    monkeypatch.setattr(report, "_spliced_pieces", broken)
     import pytest
     with pytest.raises(RuntimeError):
         report.write_report(sample_store, path)
     assert path.read_bytes() == first and not path.with_name("report.html.part").exists()
+    monkeypatch.undo()
+    again = report.write_report(sample_store, path).read_text(encoding="utf-8")   # from the last file
+    assert _stable(again) == _stable(report.render_report(sample_store))
 
 
 def test_report_after_the_jsonl_export_takes_its_row_digests(sample_store, tmp_path, monkeypatch):

@@ -714,18 +714,147 @@ _BATCH = 200
 
 def render_pieces(store: Store, cache: "FragmentCache", newest: int | None = None,
                   largest: int | None = None) -> Iterator[str]:
+    """The report's HTML in pieces, in order (`_render_pieces`); the pieces found in the last
+    report's file (`FragmentCache.last_report`) are read from it."""
+    report = cache.last_report()
+    splice = _Splice(report)
+    try:
+        yield from splice.text(_spliced_pieces(store, cache, splice, newest, largest))
+    finally:
+        splice.close()
+
+
+def _spliced_pieces(store: Store, cache: "FragmentCache", splice: "_Splice", newest: int | None = None,
+                    largest: int | None = None) -> Iterator[str]:
     """`_render_pieces`, with the place names of the search index kept in `cache` too."""
     from . import search
 
     search.place_source = _place_source(cache)
     search.places_memo = {}
     try:
-        yield from _render_pieces(store, cache, newest, largest)
+        yield from _render_pieces(store, cache, splice, newest, largest)
     finally:
         search.place_source = search.places_memo = None
 
 
-def _render_pieces(store: Store, cache: "FragmentCache", newest: int | None = None,
+class _Splice:
+    """The report's pieces (event pages, pair pages, pair payloads) named in the stream of its
+    text by tokens, so that the writer knows where each lands in the new file, and a piece the
+    last report's file holds (`spans`: name -> (offset, length)) is copied from that file, byte
+    for byte, instead of being read from the cache and written again. A token is a chunk of its
+    own (the templates yield each section alone), made with a random mark no text can hold."""
+
+    def __init__(self, report: tuple[int, dict[str, tuple[int, int]]] | None):
+        self.fd, self.spans = report if report is not None else (None, {})
+        self._mark = "\x00" + secrets.token_hex(8) + ":"
+        self._table: dict[str, tuple[str, str | None]] = {}
+        self._n = 0
+
+    def piece(self, name: str, text: str | None = None) -> Markup:
+        """A token for the piece `name`: `text`, or (None) its span in the last report."""
+        token = f"{self._mark}{self._n}"
+        self._n += 1
+        self._table[token] = (name, text)
+        return Markup(token)
+
+    def take(self, chunk: str) -> tuple[str, str | None] | None:
+        """(name, text) when `chunk` is a token, else None."""
+        return self._table.pop(chunk, None) if chunk[:1] == "\x00" else None
+
+    def text(self, chunks: Iterator[str]) -> Iterator[str]:
+        """The chunks with every token replaced by its piece's text."""
+        for chunk in chunks:
+            entry = self.take(chunk)
+            if entry is None:
+                yield chunk
+            elif entry[1] is not None:
+                yield entry[1]
+            else:
+                off, size = self.spans[entry[0]]
+                yield os.pread(self.fd, size, off).decode("utf-8")
+
+    def write(self, chunks: Iterator[str], fd: int) -> dict[str, tuple[int, int]]:
+        """Write the chunks into `fd` as UTF-8; runs of pieces (and the short texts between
+        them) that lie in the same order in the last report are copied from it in one go.
+        Returns where each piece now lies."""
+        spans: dict[str, tuple[int, int]] = {}
+        pos = 0
+        buf = bytearray()
+        run_off = run_len = 0                  # a run of the last report still to copy (after buf)
+
+        def flush() -> None:
+            nonlocal run_len
+            _write_all(fd, buf)
+            buf.clear()
+            if run_len:
+                _copy_range(self.fd, fd, run_off, run_len)
+                run_len = 0
+
+        for chunk in chunks:
+            entry = self.take(chunk)
+            if entry is None:
+                data = chunk.encode("utf-8")
+                if run_len and len(data) <= 256 and os.pread(self.fd, len(data), run_off + run_len) == data:
+                    run_len += len(data)
+                elif run_len:
+                    flush()
+                    buf += data
+                else:
+                    buf += data
+                    if len(buf) >= 1 << 20:
+                        flush()
+                pos += len(data)
+                continue
+            name, text = entry
+            if text is None:
+                off, size = self.spans[name]
+                if run_len and off == run_off + run_len:
+                    run_len += size
+                else:
+                    if run_len:
+                        flush()
+                    run_off, run_len = off, size
+            else:
+                data = text.encode("utf-8")
+                size = len(data)
+                if run_len:
+                    flush()
+                buf += data
+            spans[name] = (pos, size)
+            pos += size
+        flush()
+        return spans
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def _write_all(fd: int, data) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _copy_range(src: int, dst: int, off: int, size: int) -> None:
+    """Copy `size` bytes at `off` in `src` to `dst`'s position (in the kernel where it can)."""
+    while size > 0:
+        try:
+            done = os.copy_file_range(src, dst, size, off)
+        except (AttributeError, OSError):      # not Linux, or not between these files
+            done = 0
+        if done <= 0:
+            data = os.pread(src, min(size, 1 << 20), off)
+            if not data:
+                raise OSError(f"the last report ended before byte {off + size}")
+            _write_all(dst, data)
+            done = len(data)
+        off += done
+        size -= done
+
+
+def _render_pieces(store: Store, cache: "FragmentCache", splice: "_Splice", newest: int | None = None,
                    largest: int | None = None) -> Iterator[str]:
     """The report's HTML in pieces, in order, as `write_report` writes it: the chosen events'
     rows are read and digested (nothing parsed); an event whose inputs all digest as last
@@ -808,17 +937,23 @@ def _render_pieces(store: Store, cache: "FragmentCache", newest: int | None = No
     def event_sections() -> Iterator[Markup]:
         for i in range(0, len(order), _BATCH):
             batch = order[i:i + _BATCH]
-            sections = cache.get_many([section_keys[e] for e in batch])
-            build([e for e in batch if section_keys[e] not in sections])
+            keys = [section_keys[e] for e in batch]
+            sections = cache.get_many([k for k in keys if k not in splice.spans])
+            cache.found_in_report([k for k in keys if k in splice.spans])
+            build([e for e in batch if section_keys[e] not in sections and section_keys[e] not in splice.spans])
             for e in batch:
-                html = sections.pop(section_keys[e], None)
+                key = section_keys[e]
+                if key in splice.spans:
+                    yield splice.piece(key)
+                    continue
+                html = sections.pop(key, None)
                 if html is None:
                     html = section.render(ev=built[e][0], urls=urls, mode=mode)
-                    cache.keep(section_keys[e], html)
+                    cache.keep(key, html)
                     places.keep([m.article for m in built[e][0].members])
                 else:
-                    cache.keep(section_keys[e], None)
-                yield Markup(html)
+                    cache.keep(key, None)
+                yield splice.piece(key, html)
 
     # a pair's inputs written flat (digests are hex, the event id as JSON), hashed after the code's key
     pair_prefix = fragment_key("pair", mode)
@@ -833,40 +968,47 @@ def _render_pieces(store: Store, cache: "FragmentCache", newest: int | None = No
         view = build_pair(raw.article(left), raw.article(right), raw.link(link))
         return _pair_value(pair_template, view, urls, pid, event_of.get(left), pid in prerendered)
 
-    def pair_pieces() -> Iterator[tuple[str, str]]:
-        """(pair id, cached piece) per related pair, drawing the pieces not in the cache."""
+    # a pair is in the last report's file when its payload is ("j" + key; its page: "h" + key)
+    located = {key for key in pair_keys if "j" + key in splice.spans}
+    cache.found_in_report(located)
+
+    def pair_pieces(count: bool = True) -> Iterator[tuple[str, str | None]]:
+        """(key, piece) per related pair, from the cache or drawn (None: in the last report's
+        file); the first pass (`count`) keeps the pieces, a second one finds them kept."""
         for i in range(0, len(triples), _BATCH):
             keys = pair_keys[i:i + _BATCH]
-            pieces = cache.get_many(keys)
+            pieces = cache.get_many([k for k in keys if k not in located], count=count)
             for (left, right, link), key in zip(triples[i:i + _BATCH], keys):
-                value = pieces.get(key)
+                if key in located:
+                    yield key, None
+                    continue
+                value = pieces.get(key) or (None if count else cache.kept(key))
                 if value is None:
                     value = draw_pair(left, right, link)
                     cache.keep(key, value)
-                else:
+                elif count:
                     cache.keep(key, None)
-                yield StaticUrls.pair_id(left, right), value
+                yield key, value
 
     def pair_sections() -> Iterator[Markup]:
-        for _, value in pair_pieces():
-            html = _piece_html(value)
-            if html is not None:
-                yield Markup(html)
+        for key, value in pair_pieces():
+            if value is None:
+                if "h" + key in splice.spans:
+                    yield splice.piece("h" + key)
+            else:
+                html = _piece_html(value)
+                if html is not None:
+                    yield splice.piece("h" + key, html)
 
     def pairs_json() -> Iterator[Markup]:
         """The pairs' payloads as one JSON object (`script_json` of {pair id: payload}),
-        written piece by piece from the cache (a second pass over it, nothing drawn again)."""
+        written piece by piece (a second pass over the cache, nothing drawn again)."""
         first = True
-        for i in range(0, len(triples), _BATCH):
-            keys = pair_keys[i:i + _BATCH]
-            pieces = cache.get_many(keys, count=False)
-            parts = []
-            for (left, right, link), key in zip(triples[i:i + _BATCH], keys):
-                value = pieces.get(key) or cache.kept(key) or draw_pair(left, right, link)
-                parts.append(("{" if first else ",") + json.dumps(StaticUrls.pair_id(left, right))
-                             + ":" + _piece_payload(value))
-                first = False
-            yield _script_safe("".join(parts))
+        for (left, right, _), (key, value) in zip(triples, pair_pieces(count=False)):
+            # a pair id is made of [A-Za-z0-9_-] only: the script's escapes leave it as it is
+            yield Markup(("{" if first else ",") + json.dumps(StaticUrls.pair_id(left, right)) + ":")
+            first = False
+            yield splice.piece("j" + key, None if value is None else _script_safe(_piece_payload(value)))
         yield Markup("{}" if first else "}")
 
     low = float("-inf")
@@ -973,7 +1115,38 @@ class FragmentCache:
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None)
         conn.execute("CREATE TABLE IF NOT EXISTS piece (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        # where each piece lies in the report file last written beside this cache (`last_report`)
+        conn.execute("CREATE TABLE IF NOT EXISTS report (id INTEGER PRIMARY KEY CHECK (id = 1), "
+                     "stamp TEXT NOT NULL, spans TEXT NOT NULL)")
         return conn
+
+    def last_report(self) -> tuple[int, dict[str, tuple[int, int]]] | None:
+        """(an open descriptor of the report this cache was saved with, where each of its
+        pieces lies in it) when that file is still the one written (same size, time and
+        first bytes, which hold the page's random nonce); None otherwise."""
+        if (self._conn is None or not hasattr(os, "pread") or not self.path.name.endswith(".cache")
+                or not self.path.name.startswith(".")):
+            return None
+        row = self._conn.execute("SELECT stamp, spans FROM report WHERE id = 1").fetchone()
+        if row is None:
+            return None
+        try:
+            fd = os.open(self.path.with_name(self.path.name[1:-len(".cache")]), os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            if _stamp_fd(fd) == row[0]:
+                return fd, json.loads(row[1])
+        except (OSError, ValueError):
+            pass
+        os.close(fd)
+        return None
+
+    def found_in_report(self, keys) -> None:
+        """These pieces are taken from the last report's file: hits, kept if the cache holds them."""
+        keys = list(keys)
+        self.hits += len(keys)
+        self.keep_present(keys)
 
     def get_many(self, keys: list[str], *, count: bool = True) -> dict[str, str]:
         """The pieces found under `keys` (`count`: add the look-ups to hits / misses)."""
@@ -1019,8 +1192,9 @@ class FragmentCache:
         return row[0] if row else None
 
 
-    def save(self) -> None:
-        """Keep exactly the pieces of the report just drawn."""
+    def save(self, report: tuple[str, dict[str, tuple[int, int]]] | None = None) -> None:
+        """Keep exactly the pieces of the report just drawn (and, `report`: the written file's
+        stamp and where each piece lies in it)."""
         if self._conn is None:
             return
         conn = self._conn
@@ -1036,6 +1210,9 @@ class FragmentCache:
             conn.execute("DELETE FROM piece WHERE key NOT IN (SELECT key FROM live)")
             conn.executemany("INSERT OR REPLACE INTO piece VALUES (?,?)",
                              ((k, v) for k, v in self._kept.items() if k not in self._had))
+            if report is not None:
+                conn.execute("INSERT OR REPLACE INTO report VALUES (1, ?, ?)",
+                             (report[0], json.dumps(report[1], separators=(",", ":"))))
             conn.execute("COMMIT")
         except sqlite3.Error:                      # a full disk, say: the report itself is written
             conn.execute("ROLLBACK")
@@ -1100,6 +1277,22 @@ def _place_source(cache: "FragmentCache"):
     return load
 
 
+def _stamp_fd(fd: int) -> str:
+    """A report file's size, modification time and a digest of its head (which holds the
+    page's random nonce, so two reports differ there)."""
+    st = os.fstat(fd)
+    head = hashlib.blake2b(os.pread(fd, 4096, 0), digest_size=16).hexdigest()
+    return f"{st.st_size}:{st.st_mtime_ns}:{head}"
+
+
+def _stamp(path: Path) -> str:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return _stamp_fd(fd)
+    finally:
+        os.close(fd)
+
+
 def cache_path(report: Path) -> Path:
     """Where the pieces of `report` are kept: a hidden file beside it."""
     return report.with_name(f".{report.name}.cache")
@@ -1113,15 +1306,19 @@ def write_report(store: Store, path: str | Path) -> Path:
     cache = FragmentCache(cache_path(path))
     _ensure_indexes(store)
     try:
-        # written as drawn: the page is never held whole
+        # written as drawn: the page is never held whole; what the last report holds is copied
+        splice = _Splice(cache.last_report())
         try:
-            with _read_snapshot(store), open(tmp, "w", encoding="utf-8") as fh:
-                fh.writelines(render_pieces(store, cache))
+            with _read_snapshot(store), open(tmp, "wb", buffering=0) as fh:
+                spans = splice.write(_spliced_pieces(store, cache, splice), fh.fileno())
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+        finally:
+            splice.close()
+        stamp = _stamp(tmp)
         os.replace(tmp, path)
-        cache.save()
+        cache.save(report=(stamp, spans))
     finally:
         cache.close()
     return path
