@@ -111,6 +111,7 @@ class StaticUrls:
         return "#" + self.pair_id(a, b)
 
     @staticmethod
+    @lru_cache(maxsize=1 << 16)          # asked several times per pair while a report is drawn
     def pair_id(a: str, b: str) -> str:
         """Same id whichever article is named first."""
         return anchor("pair", "-".join(sorted((a, b))))
@@ -461,7 +462,8 @@ class _Raw:
         table = _LINE_TABLES.get(kind) if self.lines else None
         if table is not None:
             if kind == "ReuseLink":
-                keys = {_SEP.join(k): tuple(k) for k in _rows(self.store, sql.replace(", {data}", ""), ids)}
+                # (a, b, kind) rows; a link between two shown articles, met from both ends, once
+                keys = {_SEP.join(k): k for k in _rows(self.store, sql.replace(", {data}", ""), ids) if k not in into}
             else:
                 keys = {i: i for i in ids}
             for key, digest in _rows(self.store, "SELECT key, digest FROM export_lines WHERE tbl='" + table
@@ -1203,11 +1205,11 @@ class FragmentCache:
         except sqlite3.Error:                      # another report is saving its pieces: keep theirs
             return
         try:
-            conn.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
-            conn.execute("DELETE FROM live")
-            conn.executemany("INSERT OR IGNORE INTO live VALUES (?)", ((k,) for k in self._kept))
-            conn.executemany("INSERT OR IGNORE INTO live VALUES (?)", ((k,) for k in self._present))
-            conn.execute("DELETE FROM piece WHERE key NOT IN (SELECT key FROM live)")
+            # the keys held (read from the key index, not the table's rows), less those kept
+            kept, present = self._kept, self._present
+            stale = [(k,) for (k,) in conn.execute("SELECT key FROM piece")
+                     if k not in kept and k not in present]
+            conn.executemany("DELETE FROM piece WHERE key = ?", stale)
             conn.executemany("INSERT OR REPLACE INTO piece VALUES (?,?)",
                              ((k, v) for k, v in self._kept.items() if k not in self._had))
             if report is not None:
