@@ -752,28 +752,30 @@ class _Splice:
         self._table: dict[str, tuple[str, str | None]] = {}
         self._n = 0
 
-    def piece(self, name: str, text: str | None = None) -> Markup:
-        """A token for the piece `name`: `text`, or (None) its span in the last report."""
+    def piece(self, name: str, text: str | None = None, before: str = "") -> Markup:
+        """A token for the piece `name`: `text`, or (None) its span in the last report;
+        `before`: a short text written just before it (not part of the piece)."""
         token = f"{self._mark}{self._n}"
         self._n += 1
-        self._table[token] = (name, text)
+        self._table[token] = (name, text, before)
         return Markup(token)
 
-    def take(self, chunk: str) -> tuple[str, str | None] | None:
-        """(name, text) when `chunk` is a token, else None."""
+    def take(self, chunk: str) -> tuple[str, str | None, str] | None:
+        """(name, text, before) when `chunk` is a token, else None."""
         return self._table.pop(chunk, None) if chunk[:1] == "\x00" else None
 
     def text(self, chunks: Iterator[str]) -> Iterator[str]:
-        """The chunks with every token replaced by its piece's text."""
+        """The chunks with every token replaced by its text."""
         for chunk in chunks:
             entry = self.take(chunk)
             if entry is None:
                 yield chunk
-            elif entry[1] is not None:
-                yield entry[1]
-            else:
-                off, size = self.spans[entry[0]]
-                yield os.pread(self.fd, size, off).decode("utf-8")
+                continue
+            name, text, before = entry
+            if text is None:
+                off, size = self.spans[name]
+                text = os.pread(self.fd, size, off).decode("utf-8")
+            yield "".join((before, text))       # plain text (a Markup `+` would escape `before`)
 
     def write(self, chunks: Iterator[str], fd: int) -> dict[str, tuple[int, int]]:
         """Write the chunks into `fd` as UTF-8; runs of pieces (and the short texts between
@@ -792,22 +794,26 @@ class _Splice:
                 _copy_range(self.fd, fd, run_off, run_len)
                 run_len = 0
 
+        def literal(data: bytes) -> None:
+            nonlocal run_len, pos
+            if run_len and len(data) <= 256 and os.pread(self.fd, len(data), run_off + run_len) == data:
+                run_len += len(data)           # the same text follows the run in the last report
+            else:
+                if run_len:
+                    flush()
+                buf.extend(data)
+                if len(buf) >= 1 << 20:
+                    flush()
+            pos += len(data)
+
         for chunk in chunks:
             entry = self.take(chunk)
             if entry is None:
-                data = chunk.encode("utf-8")
-                if run_len and len(data) <= 256 and os.pread(self.fd, len(data), run_off + run_len) == data:
-                    run_len += len(data)
-                elif run_len:
-                    flush()
-                    buf += data
-                else:
-                    buf += data
-                    if len(buf) >= 1 << 20:
-                        flush()
-                pos += len(data)
+                literal(chunk.encode("utf-8"))
                 continue
-            name, text = entry
+            name, text, before = entry
+            if before:
+                literal(before.encode("utf-8"))
             if text is None:
                 off, size = self.spans[name]
                 if run_len and off == run_off + run_len:
@@ -821,7 +827,7 @@ class _Splice:
                 size = len(data)
                 if run_len:
                     flush()
-                buf += data
+                buf.extend(data)
             spans[name] = (pos, size)
             pos += size
         flush()
@@ -959,8 +965,10 @@ def _render_pieces(store: Store, cache: "FragmentCache", splice: "_Splice", newe
 
     # a pair's inputs written flat (digests are hex, the event id as JSON), hashed after the code's key
     pair_prefix = fragment_key("pair", mode)
+    event_json = {e: json.dumps(e) for e in order}
     pair_keys = [hashlib.blake2b("\x1e".join((pair_prefix, str(raw.digest("Article", l)), str(raw.digest("Article", r)),
-                                               str(raw.digest("ReuseLink", k)), json.dumps(event_of.get(l)),
+                                               str(raw.digest("ReuseLink", k)),
+                                               event_json.get(event_of.get(l)) or json.dumps(event_of.get(l)),
                                                "H" if StaticUrls.pair_id(l, r) in prerendered else "N")).encode(),
                                  digest_size=20).hexdigest() for l, r, k in triples]
     pair_template = env.get_template("report_pair.html")
@@ -1008,9 +1016,9 @@ def _render_pieces(store: Store, cache: "FragmentCache", splice: "_Splice", newe
         first = True
         for (left, right, _), (key, value) in zip(triples, pair_pieces(count=False)):
             # a pair id is made of [A-Za-z0-9_-] only: the script's escapes leave it as it is
-            yield Markup(("{" if first else ",") + json.dumps(StaticUrls.pair_id(left, right)) + ":")
+            yield splice.piece("j" + key, None if value is None else _script_safe(_piece_payload(value)),
+                               before=("{" if first else ",") + json.dumps(StaticUrls.pair_id(left, right)) + ":")
             first = False
-            yield splice.piece("j" + key, None if value is None else _script_safe(_piece_payload(value)))
         yield Markup("{}" if first else "}")
 
     low = float("-inf")
