@@ -4,6 +4,7 @@ posts) and the zh-vi-2025-11 days (403 Chinese posts and Vietnamese feed items).
     python bench/events_eval.py --set zh-vi-2025-11      # BCubed, pairwise, cross-language pairs
     python bench/events_eval.py --held-out               # cross-language model trained on half
                                                          # the zh-vi events, scored on the other half
+    python bench/events_eval.py --errors                 # misses and false joins by kind of pair
 
 Prints BCubed and pairwise precision/recall/F1 for storytrace's events and for two
 baselines: character TF-IDF + average-link clustering, and embeddings only with one
@@ -106,6 +107,35 @@ def cross_language(pred: dict[str, str], gold: dict[str, str], language: dict[st
     return (tp / len(pp) if pp else 1.0), (tp / len(gp) if gp else 1.0), len(pp), len(gp)
 
 
+def error_split(pred: dict[str, str], gold: dict[str, str], language: dict[str, str],
+                outlet: dict[str, str]) -> list[tuple[str, int, int, int, int]]:
+    """Pairwise errors by kind of pair: (kind, gold pairs, found, missed, false joins).
+
+    Kinds: the two languages (sorted), and within one language whether both come from one
+    outlet; what each kind's misses and false joins are tells where a change can help."""
+    def pairs(labels):
+        groups = defaultdict(list)
+        for item, label in labels.items():
+            groups[label].append(item)
+        return {tuple(sorted(p)) for g in groups.values() for p in combinations(g, 2)}
+
+    def kind(a: str, b: str) -> str:
+        pair = "-".join(sorted((language[a] or "?", language[b] or "?")))
+        if language[a] != language[b]:
+            return pair + " (cross-language)"
+        return pair + (", same outlet" if outlet[a] and outlet[a] == outlet[b] else ", other outlets")
+
+    pp, gp = pairs(pred), pairs(gold)
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for p in gp:
+        row = counts[kind(*p)]
+        row[0] += 1
+        row[1 if p in pp else 2] += 1
+    for p in pp - gp:
+        counts[kind(*p)][3] += 1
+    return [(k, *v) for k, v in sorted(counts.items())]
+
+
 def held_out(store_path: str) -> None:
     """Split-half check of the learned cross-language model on the zh-vi set: train on the
     cross-language pairs of half the Vietnamese items' events (plus the zh-2021-02 day for
@@ -168,6 +198,8 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="also sweep storytrace's threshold")
     parser.add_argument("--set", default="zh-2021-02", choices=["zh-2021-02", "zh-vi-2025-11"])
     parser.add_argument("--held-out", action="store_true", help="split-half check of the cross-language model")
+    parser.add_argument("--errors", action="store_true",
+                        help="also print storytrace's pairwise misses and false joins by kind of pair (languages, outlets)")
     args = parser.parse_args()
     if args.held_out:
         held_out(args.store)
@@ -222,6 +254,12 @@ def main() -> None:
                 cp, cr, n_pred, n_gold = cross_language(pred, gold, language)
                 cross = f", cross-language pairs P {cp:.3f} R {cr:.3f} ({n_pred} predicted / {n_gold} gold)" if n_gold else ""
                 print(fmt(name, s, f"threshold {threshold:.2f}, {len(events)} events, {took:.1f}s (vectors cached){cross}"))
+                if args.errors:
+                    outlet = {a.id: a.outlet for a in articles}
+                    print("\n| pairs | gold | found | missed | false joins |\n|---|---|---|---|---|")
+                    for kind, n_gold, found, missed, false in error_split(pred, gold, language, outlet):
+                        print(f"| {kind} | {n_gold} | {found} | {missed} | {false} |")
+                    print()
 
 
 if __name__ == "__main__":
