@@ -21,8 +21,10 @@ _LEADING = ("焦点", "分析", "综述", "调查", "专栏", "观点", "社论"
 _TRAILING = ("路透调查", "要闻解说", "报纸摘要", "报章摘要", "reuters poll")
 # Roundups string several happenings together (a week's review, a daily digest), so no one
 # event is theirs; they are recognised anywhere in the headline.
-_ROUNDUPS = ("一周回顾", "周回顾", "一周走势回顾", "要闻回顾", "新闻摘要", "最新情报", "week in review",
-             "weekly review", "news roundup", "điểm tin", "tin tổng hợp")
+_ROUNDUPS = ("一周回顾", "周回顾", "一周走势回顾", "要闻回顾", "新闻摘要", "最新情报", "关键事件", "week in review",
+             "weekly review", "news roundup", "key events", "điểm tin", "tin tổng hợp")
+# ("关键事件" / "key events": a war's or crisis's daily list of key events, e.g. "…war: key
+# events on day 1,354" / "…战争：第1354天关键事件概述", a digest of that day's happenings.)
 _ROUNDUP = re.compile("|".join(map(re.escape, _ROUNDUPS)))
 _LABEL = re.compile(r"^\W*(?:" + "|".join(map(re.escape, _LEADING)) + r")\s*[:：\-–]")
 _SUFFIX = re.compile(r"(?:" + "|".join(map(re.escape, _TRAILING)) + r")\W*(?:-.*)?$")
