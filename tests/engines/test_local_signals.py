@@ -4,6 +4,7 @@ Articles are the team's self-written multilingual stories (tests/events/data/sto
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -118,3 +119,48 @@ def test_run_analysis_with_the_pool_equals_serial(tmp_path, monkeypatch, builder
     assert results[0][0] > 1
     assert results[1] == results[0]
     assert pids[0] == set() and pids[1]                    # serial here; pooled in workers
+
+
+def test_increment_signals_are_built_in_a_process_started_before_reuse(tmp_path, builder_pids):
+    """An increment's new articles get their signals from the process `run_analysis` starts
+    after the boilerplate refresh (`SignalsPrefetch`), and the events are those of the same
+    increment done all in this process."""
+    articles = sorted(_stories(), key=lambda a: (time_key(a.published), a.id))
+    first, second = articles[:7], articles[7:]
+    results, pids = [], []
+    for workers in (1, 2):
+        with Store(tmp_path / f"w{workers}.db") as store:
+            store.add_articles(first)
+            run_analysis(store, workers=workers)
+            builder_pids.unlink(missing_ok=True)
+            store.add_articles(second)
+            run_analysis(store, workers=workers)
+            results.append([e.to_dict() for e in store.events()])
+            pids.append(builder_pids.read_text().split())
+    assert results[1] == results[0]
+    assert len(pids[0]) == len(second) and set(pids[0]) == {str(os.getpid())}
+    assert len(pids[1]) == len(second) and str(os.getpid()) not in pids[1]    # none built here
+
+
+def test_signals_prefetch_gives_only_what_it_built_for_the_article_as_it_is(tmp_path):
+    """A prefetched record is taken only for an article whose signals key is still the one
+    it was built for; a prefetch nobody takes is ended with its process."""
+    articles = sorted(_stories(), key=lambda a: (time_key(a.published), a.id))
+    with Store(tmp_path / "s.db") as store:
+        store.add_articles(articles)
+        prefetch = local.SignalsPrefetch(workers=2)
+        prefetch.start(store)
+        views = [local.stage_article(a) for a in store.get_articles([a.id for a in articles])]
+        edited = dataclasses.replace(views[0], title=views[0].title + "（更新）")
+        got = prefetch.take([edited] + views[1:])
+        assert sorted(got) == sorted(a.id for a in views[1:])
+        assert all(got[a.id] == build_signals(a) for a in views[1:])
+        assert prefetch.take([edited]) == {}
+
+        unused = local.SignalsPrefetch(workers=2)
+        unused.start(store)
+        process = unused._process
+        assert process is not None
+        unused.close()
+        assert not process.is_alive()
+        assert local.SignalsPrefetch(workers=1).take(views) == {}

@@ -183,14 +183,16 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
                prepare_events: Callable[[list[Article]], object] | None = None,
                signals_step: Callable[[list[Article]], list[ArticleSignals]] | None = None,
                force: bool = False, progress=None, timings: dict | None = None,
-               reuse_settings=None, event_settings=None):
+               reuse_settings=None, event_settings=None, prefetch: Callable[[Store], None] | None = None):
     """hidden boilerplate → reuse → events (+ inferred years) → translation links, resumable
     stage by stage; a stage is skipped when its fingerprint (`stage_fingerprint`) is unchanged.
 
     `signals_step` builds event signals for `cluster_events` (its `signals_for`); None
     builds them one by one in this process. `reuse_settings` is what `reuse_step` runs with
     and `event_settings` goes to `cluster_events` (defaults when None); both count in the
-    fingerprints."""
+    fingerprints. `prefetch(store)` is called after the boilerplate refresh when the stored
+    events were made by this code, settings and encoder (an increment of the events stage
+    may follow): an engine may start the new articles' signals then (`SignalsPrefetch`)."""
     from ..events import cluster_events, infer_missing_years, translation_links
     from ..events.encoder import encoder_name
     from ..events.similarity import EventSettings
@@ -211,6 +213,10 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
     content = store.articles_sum()               # the same view feeds every stage
     summary.articles = int(content.split(":")[0])
     views = StageInput(store)
+    events_head = stage_fingerprint("events", "-", settings=event_settings, results="-", encoder=encoder)
+    if prefetch is not None and not force and store.stage_fingerprint("events:head") == events_head:
+        with _timed(timings, "clustering"):
+            prefetch(store)
 
     fp = stage_fingerprint("reuse", content, settings=reuse_settings)
     if force or store.stage_fingerprint("reuse") != fp:
@@ -238,7 +244,6 @@ def run_stages(store: Store, *, reuse_step: Callable[[list[Article]], list[Reuse
     # An increment reads only the window around what is new (`events_window`) when the code,
     # settings and encoder are those of the stored events ("events:head"); otherwise every
     # article is read again and every stored event described again (members kept).
-    events_head = stage_fingerprint("events", "-", settings=event_settings, results="-", encoder=encoder)
     translation_head = stage_fingerprint("translation", "-", results="-", encoder=encoder)
     # translation links are extended only when they were made from the stored events
     in_step = store.stage_mark("translation") is not None and store.stage_mark("translation") == store.stage_mark("events")
@@ -390,12 +395,24 @@ def run_analysis(store: Store, *, force: bool = False, progress=None, timings: d
     if workers is not None:
         settings = dataclasses.replace(settings, workers=workers)
     memo = AlignmentMemo(store, force=force)
-    return run_stages(store, reuse_step=lambda articles: detect_reuse(articles, settings=settings, progress=progress,
-                                                                      align=memo, keep_index=True),
-                      signals_step=lambda articles: pooled_signals(articles, workers=settings.workers,
-                                                                   progress=progress),
-                      force=force, progress=progress, timings=timings,
-                      reuse_settings=settings, event_settings=event_settings)
+    prefetch = SignalsPrefetch(settings.workers)
+
+    def signals_step(articles: list[Article]) -> list[ArticleSignals]:
+        have = prefetch.take(articles)
+        if have and progress:
+            progress("event signals (built while reuse ran)", len(have))(len(have))
+        rest = [a for a in articles if a.id not in have]
+        built = iter(pooled_signals(rest, workers=settings.workers, progress=progress) if rest else [])
+        return [have[a.id] if a.id in have else next(built) for a in articles]
+    try:
+        return run_stages(store, reuse_step=lambda articles: detect_reuse(articles, settings=settings,
+                                                                          progress=progress, align=memo,
+                                                                          keep_index=True),
+                          signals_step=signals_step, prefetch=prefetch.start,
+                          force=force, progress=progress, timings=timings,
+                          reuse_settings=settings, event_settings=event_settings)
+    finally:
+        prefetch.close()
 
 
 # -- event signals cached per article ------------------------------------------------------
@@ -558,6 +575,102 @@ def cached_rows(store: Store, step: Callable[[list[Article]], list[ArticleSignal
         have.update((s.id, made.get(s.id) or signals_for.rows[s.id]) for s in signals)
         return [have[a.id] for a in articles]
     return rows_for
+
+
+# -- an increment's new signals, built while the reuse step runs ----------------------------
+# An increment's events stage needs the signals of its new articles (jieba's tagger, pypinyin,
+# the place names: about 1.1 s for 100 leads, half of the stage, and more than its imports
+# alone) while the reuse step before it needs none of them, and a pool is not worth it for
+# a hundred articles (see the block comment below). So when an increment of the events stage
+# may follow (`run_stages`' `prefetch`, after the boilerplate refresh: the articles are then
+# as the stage reads them), one forked process builds the signals of the stored articles no
+# event holds and the signals cache lacks, while this one runs the reuse step; the events
+# stage takes each one whose signals key is still that of the article it clusters
+# (`SignalsPrefetch.take`) and builds the rest as before. The work moves to another core,
+# it is not repeated: this process never loads the tagger's tables. One plain process and
+# a pipe rather than a pool: nothing else is sent, and an unused one is ended at once.
+
+def _prefetch_main(conn, articles: list[Article]) -> None:
+    from ..events.signals import build_signals
+
+    try:
+        built = [build_signals(article) for article in articles]
+    except Exception as exc:             # noqa: BLE001 - reported; the parent builds them itself
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    else:
+        conn.send(("ok", built))
+    conn.close()
+
+
+class SignalsPrefetch:
+    """The signals of an increment's new articles, built in one forked process (a
+    `workers.pool_context` process: it dies with this one) while this one runs the reuse
+    step; see the block comment above. `workers` < 2 (or no `fork`): nothing starts."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = default_workers() if workers is None else workers
+        self._process = None
+        self._conn = None
+        self._keys: dict[str, str] = {}                  # article id -> signals key it was built for
+        self._built: dict[str, ArticleSignals] | None = None
+
+    def start(self, store: Store) -> None:
+        import multiprocessing
+
+        from ..workers import pool_context
+
+        if self.workers < 2 or self._process is not None or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        ids = store.unclustered_article_ids()
+        if not ids:
+            return
+        articles = [stage_article(a) for a in store.get_articles(ids)]
+        keys = {a.id: signals_key(a) for a in articles}
+        cached = store.get_signals(keys)
+        articles = [a for a in articles if a.id not in cached]
+        if not articles:
+            return
+        context = pool_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        try:
+            process = context.Process(target=_prefetch_main, args=(send, articles), daemon=True,
+                                      name="storytrace-signals-prefetch")
+            process.start()
+        except OSError:
+            receive.close()
+            return
+        finally:
+            send.close()                 # the child's end: EOF here if the child dies
+        self._process, self._conn = process, receive
+        self._keys = {a.id: keys[a.id] for a in articles}
+
+    def take(self, articles: list[Article]) -> dict[str, ArticleSignals]:
+        """Prefetched signals of these articles, by id, where the article's signals key is
+        the one they were built for (waits for the process the first time)."""
+        if self._process is None and self._built is None:
+            return {}
+        if self._built is None:
+            self._built = {}
+            try:
+                status, payload = self._conn.recv()
+            except (EOFError, OSError):
+                status, payload = None, None
+            self.close()
+            if status == "ok":
+                self._built = {s.id: s for s in payload}
+        return {a.id: self._built[a.id] for a in articles
+                if a.id in self._built and self._keys.get(a.id) == signals_key(a)}
+
+    def close(self) -> None:
+        """End the process (if its signals were not taken) and close the pipe."""
+        if self._process is not None:
+            if self._process.is_alive() and self._built is None:
+                self._process.terminate()
+            self._process.join()
+            self._process = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
 
 # -- event signals in a process pool -------------------------------------------------------
