@@ -152,8 +152,8 @@ def filled_background(raw: np.ndarray) -> np.ndarray:
         return _fill_missing(raw)
 
 
-def candidate_pairs(f: Features, settings: EventSettings, *, only: np.ndarray | None = None
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def candidate_pairs(f: Features, settings: EventSettings, *, only: np.ndarray | None = None,
+                    raw: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Unique pairs (i < j) to score, as two index arrays sorted by (i, j).
 
     The same pass over the embedding blocks fills `f.background` (see
@@ -162,8 +162,10 @@ def candidate_pairs(f: Features, settings: EventSettings, *, only: np.ndarray | 
     `only` (indices): just the pairs that the nearest-neighbour searches of these articles
     propose among every article within reach (and the reuse links touching them), for an
     increment that scores only pairs with a new article; `f.background` is then left as
-    it is (see `background_rows`). Scores are not affected: this only bounds which pairs
-    are scored."""
+    it is (see `background_rows`), unless `raw` is given: then the `only` rows' raw
+    background values are written into it from the same cosines (what `background_rows`
+    writes for them; an increment needs both). Scores are not affected: this only bounds
+    which pairs are scored."""
     import warnings
 
     n, k = len(f), settings.neighbours
@@ -172,6 +174,8 @@ def candidate_pairs(f: Features, settings: EventSettings, *, only: np.ndarray | 
     distinctive = _top_terms(f.lexical, _DISTINCTIVE_TERMS)
     multilingual = len(set(f.languages.tolist())) > 1
     background = _new_background(f) if f.background is None and only is None else None
+    if only is not None and raw is not None:
+        background = raw
     found_i, found_j = [], []
     for rows, cols, allowed, embedding in _embedding_blocks(f, settings, only):
         if background is not None:
@@ -194,7 +198,7 @@ def candidate_pairs(f: Features, settings: EventSettings, *, only: np.ndarray | 
         if chosen is None or chosen[a] or chosen[b]:
             found_i.append(np.array([a]))
             found_j.append(np.array([b]))
-    if background is not None:
+    if background is not None and background is not raw:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             f.background = _fill_missing(background)

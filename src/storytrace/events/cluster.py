@@ -36,7 +36,7 @@ from .candidates import background_rows, candidate_pairs, filled_background
 from .linkage import merge_by_strong_share, sparse_average_link
 from .rows import EventRow, event_row, term_counts  # noqa: F401 - `term_counts` is part of this module's API
 from .signals import ArticleSignals, build_signals
-from .similarity import EventSettings, PairEvidence, article_features, block_evidence, evidence
+from .similarity import EventSettings, PairEvidence, article_features, evidence
 from .years import time_key
 
 
@@ -140,8 +140,8 @@ def cluster_events(articles: list[Article], links: list[ReuseLink], *, store=Non
         features.lead_lexical = hashed_tfidf([r.lead_tokens for r in rows])
         # Only pairs with a new article are scored; the margins' neighbourhoods are measured
         # for the articles those pairs reach (the rest of the window is never scored).
-        raw = background_rows(features, settings, np.flatnonzero(fresh))
-        pair_i, pair_j = candidate_pairs(features, settings, only=np.flatnonzero(fresh))
+        raw = background_rows(features, settings, np.empty(0, dtype=np.int64))     # all unmeasured
+        pair_i, pair_j = candidate_pairs(features, settings, only=np.flatnonzero(fresh), raw=raw)
         partners = np.setdiff1d(np.concatenate([pair_i, pair_j]), np.flatnonzero(fresh))
         features.background = filled_background(background_rows(features, settings, partners, raw))
     else:
@@ -161,8 +161,10 @@ def cluster_events(articles: list[Article], links: list[ReuseLink], *, store=Non
         todo = np.setdiff1d(np.asarray(wanted, dtype=np.int64), np.concatenate([np.flatnonzero(fresh), partners]))
         if len(todo):
             features.background = filled_background(background_rows(features, settings, todo, raw))
+    averages = iter(_mean_scores(features, [(group, kept[p][1]) for group, options in zip(groups, choices)
+                                            for p in options], settings))
     for group, options in zip(groups, choices):
-        target = _best_existing(group, [(p, kept[p][1]) for p in options], features, settings)
+        target = _best_existing([(p, next(averages)) for p in options], settings)
         if target is None:
             outcome.append((None, group, {}))
         else:
@@ -172,14 +174,25 @@ def cluster_events(articles: list[Article], links: list[ReuseLink], *, store=Non
 
     nearest = _nearest_partner(pair_i, pair_j, pair_score, len(articles))
     events = []
+    built = [(position, eid, members, reasons) for position, (eid, members, reasons) in enumerate(outcome)
+             if not (increment and position < len(kept) and position not in grown
+                     and len(members) == len(stored[position].articles))]
+    blocks = iter(_blocks_evidence(features, [members for _, _, members, _ in built], settings))
+    # the pair a lone new member's reason names (its nearest scored partner), all in one call
+    alone = [members[0] for _, _, members, reasons in built if len(members) == 1 and len(articles) >= 2
+             and nearest[members[0]] >= 0 and articles[members[0]].id not in reasons]
+    alone = dict(zip(alone, _split_evidence(evidence(features, np.asarray(alone, dtype=np.int64),
+                                                     nearest[np.asarray(alone, dtype=np.int64)], settings),
+                                            [1] * len(alone)))) if alone else {}
+    done = {position for position, *_ in built}
     for position, (eid, members, reasons) in enumerate(outcome):
-        if increment and position < len(kept) and position not in grown \
-                and len(members) == len(stored[position].articles):
+        if position not in done:
             events.append(stored[position])     # no new member: the stored record, not rebuilt
             continue
         member_articles = [articles[i] for i in members]
-        block = block_evidence(features, members, settings)
-        new_reasons = {articles[i].id: _reason(k, members, articles, signals, block, features, nearest, settings)
+        block = next(blocks)
+        new_reasons = {articles[i].id: _reason(k, members, articles, signals, block, features, nearest, settings,
+                                               alone.get(i))
                        for k, i in enumerate(members) if articles[i].id not in reasons}
         events.append(build_event(eid or event_id([a.id for a in member_articles]),
                                   member_articles, signals=[signals[i] for i in members],
@@ -309,22 +322,79 @@ def window_days(fresh_days: list, stored_days: list, settings: EventSettings) ->
     return min(dated) - settings.max_days, max(dated) + settings.max_days
 
 
-def _best_existing(group: list[int], options: list[tuple[int, list[int]]], features,
-                   settings: EventSettings) -> int | None:
-    """The kept event the group averages best with, if ≥ threshold (ties: the earlier event)."""
+def _best_existing(options: list[tuple[int, float]], settings: EventSettings) -> int | None:
+    """The kept event (position, the group's average score with it) the group averages best
+    with, if ≥ threshold (ties: the earlier event)."""
     best, best_value = None, settings.threshold
-    for position, members in options:
-        rows = np.repeat(np.asarray(group), len(members))
-        cols = np.tile(np.asarray(members), len(group))
-        value = float(evidence(features, rows, cols, settings).score.mean())
+    for position, value in options:
         if value >= best_value and (best is None or value > best_value):
             best, best_value = position, value
     return best
 
 
+# -- many small evidence requests in a few `evidence` calls ---------------------------------
+# An increment asks for about a hundred small blocks of pairs (a new group against each event
+# it may join, each rebuilt event's square, each lone new article's nearest pair), and every
+# `evidence` call has a fixed cost of about 1 ms (sparse row selections for its eight pair
+# products) whatever its size. Every value `evidence` returns is a function of its own pair
+# only (the pair products' sums run over one row's entries in that row's order; the rest is
+# elementwise), so one call over the blocks side by side, cut back into blocks, gives the
+# arrays the separate calls give; calls are cut at _BATCH_PAIRS pairs to bound memory.
+_BATCH_PAIRS = 1 << 16
+
+
+def _split_evidence(ev: PairEvidence, sizes: list[int]) -> list[PairEvidence]:
+    """`ev` (1-D) cut into consecutive parts of these sizes."""
+    import dataclasses
+
+    bounds = np.concatenate(([0], np.cumsum(sizes, dtype=np.int64)))
+    arrays = {f.name: getattr(ev, f.name) for f in dataclasses.fields(ev) if getattr(ev, f.name) is not None}
+    return [PairEvidence(**{name: value[lo:hi] for name, value in arrays.items()})
+            for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+
+
+def _batched_evidence(features, blocks: list[tuple[np.ndarray, np.ndarray]], settings: EventSettings
+                      ) -> list[PairEvidence]:
+    """`evidence(features, rows, cols)` of each (rows, cols) block, in few calls (see above)."""
+    out: list[PairEvidence] = []
+    start = 0
+    while start < len(blocks):
+        stop, pairs = start, 0
+        while stop < len(blocks) and (stop == start or pairs + len(blocks[stop][0]) <= _BATCH_PAIRS):
+            pairs += len(blocks[stop][0])
+            stop += 1
+        part = blocks[start:stop]
+        ev = evidence(features, np.concatenate([r for r, _ in part]), np.concatenate([c for _, c in part]), settings)
+        out.extend(_split_evidence(ev, [len(r) for r, _ in part]))
+        start = stop
+    return out
+
+
+def _mean_scores(features, pairs: list[tuple[list[int], list[int]]], settings: EventSettings) -> list[float]:
+    """Mean score of every cross pair of each (group, members): what average link weighs."""
+    blocks = [(np.repeat(np.asarray(group), len(members)), np.tile(np.asarray(members), len(group)))
+              for group, members in pairs]
+    return [float(ev.score.mean()) for ev in _batched_evidence(features, blocks, settings)]
+
+
+def _blocks_evidence(features, member_lists: list[list[int]], settings: EventSettings) -> list[PairEvidence]:
+    """`similarity.block_evidence` of each member list (m × m arrays, diagonal score 1)."""
+    blocks = []
+    for members in member_lists:
+        idx = np.asarray(members, dtype=np.int64)
+        blocks.append((np.repeat(idx, len(idx)), np.tile(idx, len(idx))))
+    out = []
+    for members, ev in zip(member_lists, _batched_evidence(features, blocks, settings)):
+        m = len(members)
+        out.append(PairEvidence(**{name: value.reshape(m, m) if isinstance(value, np.ndarray) else value
+                                   for name, value in vars(ev).items()}))
+    return out
+
+
 def _reason(k: int, members: list[int], articles: list[Article], signals, ev: PairEvidence,
-            features, nearest: np.ndarray, settings: EventSettings) -> str:
-    """Why member k sits in this event: its strongest tie inside the event, in words."""
+            features, nearest: np.ndarray, settings: EventSettings, pair: PairEvidence | None = None) -> str:
+    """Why member k sits in this event: its strongest tie inside the event, in words.
+    `pair`: a lone member's evidence with its nearest partner, when already computed."""
     i = members[k]
     if len(members) == 1:
         if len(articles) < 2:
@@ -332,7 +402,8 @@ def _reason(k: int, members: list[int], articles: list[Article], signals, ev: Pa
         j = int(nearest[i])
         if j < 0:
             return "alone: no article close enough"
-        pair = evidence(features, np.array([i]), np.array([j]), settings)
+        if pair is None:
+            pair = evidence(features, np.array([i]), np.array([j]), settings)
         score, days, dates = float(pair.score[0]), int(pair.days[0]), int(pair.dates[0])
         if days > 0 and score <= -1.0:
             return (f"alone: nearest {articles[j].id} (embedding {pair.embedding[0]:.2f}) was "
