@@ -9,12 +9,14 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from storytrace.engines import local
 from storytrace.engines.local import pooled_signals, run_analysis
 from storytrace.events import cluster_events
 from storytrace.events import signals as signals_module
+from storytrace.events.rows import event_row
 from storytrace.events.signals import build_signals
 from storytrace.events.years import time_key
 from storytrace.model import Article
@@ -156,6 +158,12 @@ def test_signals_prefetch_gives_only_what_it_built_for_the_article_as_it_is(tmp_
         assert sorted(got) == sorted(a.id for a in views[1:])
         assert all(got[a.id] == build_signals(a) for a in views[1:])
         assert prefetch.take([edited]) == {}
+        for a in views[1:]:                 # the rows made with them, for those very signals only
+            row, fresh = prefetch.row_of(got[a.id]), event_row(got[a.id])
+            assert row.signals == fresh.signals
+            assert all(np.array_equal(x, y) for x, y in zip(row.tokens + row.lead_tokens,
+                                                             fresh.tokens + fresh.lead_tokens))
+            assert prefetch.row_of(build_signals(a)) is None
 
         unused = local.SignalsPrefetch(workers=2)
         unused.start(store)

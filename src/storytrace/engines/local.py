@@ -404,6 +404,7 @@ def run_analysis(store: Store, *, force: bool = False, progress=None, timings: d
         rest = [a for a in articles if a.id not in have]
         built = iter(pooled_signals(rest, workers=settings.workers, progress=progress) if rest else [])
         return [have[a.id] if a.id in have else next(built) for a in articles]
+    signals_step.row_of = prefetch.row_of           # rows made with the prefetched signals (`cached_signals`)
     try:
         return run_stages(store, reuse_step=lambda articles: detect_reuse(articles, settings=settings,
                                                                           progress=progress, align=memo,
@@ -462,7 +463,9 @@ def _unpack(data: bytes | str) -> str:
 def cached_signals(store: Store, step: Callable[[list[Article]], list[ArticleSignals]] | None,
                    *, force: bool = False) -> Callable[[list[Article]], list[ArticleSignals]]:
     """A `signals_for` that reads the store's signals cache and builds (with `step`, or one
-    by one here) only those of articles without a current record; `force` rebuilds all."""
+    by one here) only those of articles without a current record; `force` rebuilds all.
+    `step.row_of(signals)`, where the step has it, gives the `EventRow` already made of
+    those very signals (or None: made here)."""
     def signals_for(articles: list[Article]) -> list[ArticleSignals]:
         from ..events.signals import build_signals
 
@@ -474,7 +477,8 @@ def cached_signals(store: Store, step: Callable[[list[Article]], list[ArticleSig
             from ..events.rows import event_row
 
             # the compact rows a later increment reads (`cached_rows`), made while the signals are here
-            rows = {s.id: event_row(s) for s in built}
+            row_of = getattr(step, "row_of", None)
+            rows = {s.id: (row_of(s) if row_of is not None else None) or event_row(s) for s in built}
             store.put_signals({s.id: (keys[s.id], _pack(signals_to_json(s))) for s in built})
             store.put_event_rows({i: (keys[i], row_to_bytes(r)) for i, r in rows.items()})
             signals_for.rows.update(rows)
@@ -591,14 +595,16 @@ def cached_rows(store: Store, step: Callable[[list[Article]], list[ArticleSignal
 # a pipe rather than a pool: nothing else is sent, and an unused one is ended at once.
 
 def _prefetch_main(conn, articles: list[Article]) -> None:
+    from ..events.rows import event_row
     from ..events.signals import build_signals
 
     try:
         built = [build_signals(article) for article in articles]
+        rows = [event_row(signals) for signals in built]       # what the events stage stores with them
     except Exception as exc:             # noqa: BLE001 - reported; the parent builds them itself
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        conn.send(("error", f"{type(exc).__name__}: {exc}", None))
     else:
-        conn.send(("ok", built))
+        conn.send(("ok", built, rows))
     conn.close()
 
 
@@ -613,6 +619,7 @@ class SignalsPrefetch:
         self._conn = None
         self._keys: dict[str, str] = {}                  # article id -> signals key it was built for
         self._built: dict[str, ArticleSignals] | None = None
+        self._rows: dict[str, tuple] = {}                # article id -> (signals, their EventRow)
 
     def start(self, store: Store) -> None:
         import multiprocessing
@@ -652,14 +659,20 @@ class SignalsPrefetch:
         if self._built is None:
             self._built = {}
             try:
-                status, payload = self._conn.recv()
+                status, payload, rows = self._conn.recv()
             except (EOFError, OSError):
-                status, payload = None, None
+                status, payload, rows = None, None, None
             self.close()
             if status == "ok":
                 self._built = {s.id: s for s in payload}
+                self._rows = {s.id: (s, row) for s, row in zip(payload, rows)}
         return {a.id: self._built[a.id] for a in articles
                 if a.id in self._built and self._keys.get(a.id) == signals_key(a)}
+
+    def row_of(self, signals: ArticleSignals):
+        """The `EventRow` the process made of these very signals (as `take` gave them), or None."""
+        entry = self._rows.get(signals.id)
+        return entry[1] if entry is not None and entry[0] is signals else None
 
     def close(self) -> None:
         """End the process (if its signals were not taken) and close the pipe."""

@@ -289,21 +289,22 @@ def _split_by_time(articles: list[Article], existing: list[Event], settings: Eve
     rebuild = set(rebuild) & placed
     if not fresh and not rebuild:
         return existing, [], []
+    day = {a.id: parse_published(a.published)[0] for a in articles}       # each article's once
     low, high = 1, 0          # only events to rebuild
     if fresh:
-        low, high = window_days([parse_published(a.published)[0] for a in fresh],
-                                [parse_published(a.published)[0] for a in articles if a.id in placed], settings)
+        low, high = window_days([day[a.id] for a in fresh], [day[a.id] for a in articles if a.id in placed], settings)
         if low is None:
             return [], articles, existing
 
     def near(event: Event) -> bool:
         if any(a in rebuild for a in event.articles):
             return True
-        days = [parse_published(by_id[a].published)[0] for a in event.articles if a in by_id]
+        days = [day[a] for a in event.articles if a in by_id]
         return any(d is None or low <= d.toordinal() <= high for d in days)
 
-    nearby = [e for e in existing if near(e)]
-    untouched = [e for e in existing if not near(e)]
+    close = [near(e) for e in existing]
+    nearby = [e for e, c in zip(existing, close) if c]
+    untouched = [e for e, c in zip(existing, close) if not c]
     keep = {a for e in nearby for a in e.articles} | {a.id for a in fresh}
     return untouched, [a for a in articles if a.id in keep], nearby
 
