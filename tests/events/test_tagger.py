@@ -35,3 +35,26 @@ def test_viterbi_equals_jiebas(stories):
     for run in runs:
         assert entities.viterbi(run, char_state_tab_P, start_P, trans_P, emit_P) == \
             jiebas(run, char_state_tab_P, start_P, trans_P, emit_P), run
+
+
+def test_jieba_loads_without_pkg_resources_and_reads_its_own_files():
+    """In a fresh interpreter `_jieba()` imports jieba with `pkg_resources` unimportable
+    (`_without_pkg_resources`): jieba opens its word list by path, the same bytes, and
+    `pkg_resources` is importable again afterwards."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from storytrace.events import entities\n"
+        "jieba = entities._jieba()\n"
+        "assert 'pkg_resources' not in sys.modules, 'pkg_resources was imported'\n"
+        "with jieba.dt.get_dict_file() as fh:\n"
+        "    data = fh.read()\n"
+        "assert data == (Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME).read_bytes()\n"
+        "import pkg_resources\n"
+        "print('ok', len(data))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok ")

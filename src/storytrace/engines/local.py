@@ -599,9 +599,12 @@ PREFETCH_MAX = 400
 
 
 def _prefetch_main(conn, articles: list[Article]) -> None:
+    import gc
+
     from ..events.rows import event_row
     from ..events.signals import build_signals
 
+    gc.disable()         # a short-lived process: no full collections over what it inherited
     try:
         built = [build_signals(article) for article in articles]
         rows = [event_row(signals) for signals in built]       # what the events stage stores with them
