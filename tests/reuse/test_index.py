@@ -108,6 +108,8 @@ def test_ngram_crossing_the_formula_threshold_through_an_increment(tmp_path):
         store.add_articles(stories[7:])
         stats = reuse_step(store, settings)
         assert "declined" not in stats and stats["crossing_ngrams"] > 0
+        # the 21 stored pairs keep their anchors, only flags change: passages re-marked, not aligned
+        assert stats["reflagged"] == 21 and stats["reflag_realigned"] == 0
         links = store.reuse_links()
         assert len(links) == 28 and all(l.kind == "formula" for l in links)
         assert stored(store) == from_scratch(tmp_path, stories, settings)
@@ -128,6 +130,8 @@ def test_threshold_moving_through_an_increment(tmp_path):
         store.add_articles(loners)                  # 12 families: threshold 6 > the sentence's 4
         stats = reuse_step(store, settings)
         assert "declined" not in stats and stats["crossing_ngrams"] > 0
+        # no pair aligned again: the six stored links get their passages re-marked (`_reflag`)
+        assert stats["reflagged"] == 6 and stats["candidates"] == 0
         links = store.reuse_links()
         assert len(links) == 6 and {l.kind for l in links} == {"partial"}
         assert stored(store) == from_scratch(tmp_path, stories + loners, settings)

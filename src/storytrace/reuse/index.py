@@ -155,6 +155,33 @@ def family_rows(fps: list[Fingerprint], family: np.ndarray) -> tuple[np.ndarray,
     return h[first], f[first], d[first], p[first]
 
 
+def _reflag(fa: Fingerprint, fb: Fingerprint, pos_a: np.ndarray, pos_b: np.ndarray, frequent: np.ndarray,
+            passages: list, settings: ReuseSettings) -> list | None:
+    """`align_pair`'s passages for anchors whose positions are those the stored `passages`
+    were aligned from and whose formula flags are now `frequent`: the flags only count in
+    each chain's `frequent` (the chains, their extension, merging and verification do not
+    read them), so each stored passage is its chain's (found by its spans) with the formula
+    mark counted again. None where a passage's chain is not found unambiguously."""
+    from .align import _extend, _visible_chars, chain_anchors, merge_chains
+    from .formula import is_formula
+
+    marks: dict[tuple[int, int, int, int], set[bool]] = {}
+    chains = merge_chains([_extend(ch, fa, fb) for ch in chain_anchors(pos_a, pos_b, frequent, settings)], settings)
+    for ch in chains:
+        a_start, a_end = int(fa.starts[ch.a0]), int(fa.ends[ch.a1 - 1])
+        b_start, b_end = int(fb.starts[ch.b0]), int(fb.ends[ch.b1 - 1])
+        length = min(_visible_chars(fa.text[a_start:a_end]), _visible_chars(fb.text[b_start:b_end]))
+        marks.setdefault((a_start, a_end, b_start, b_end), set()).add(
+            is_formula(length, ch.anchors, ch.frequent, settings))
+    out = []
+    for p in passages:
+        mark = marks.get((p.a_start, p.a_end, p.b_start, p.b_end))
+        if mark is None or len(mark) != 1:
+            return None
+        out.append(dataclasses.replace(p, formula=next(iter(mark))))
+    return out
+
+
 class PassageIndex:
     """The persisted passage index of one store, for one `ReuseSettings` and reuse code version."""
 
@@ -619,10 +646,22 @@ class PassageIndex:
         codes = np.sort(np.fromiter((k * int(width) + r for k, h in enumerate(hs_list) for r, _ in rows.get(h, {}).values()),
                                     dtype=np.int64))
 
-        def represents(idx: np.ndarray, r: int) -> np.ndarray:
+        def represents(idx: np.ndarray, r: int, codes: np.ndarray = codes) -> np.ndarray:
             want = idx.astype(np.int64) * width + r
             at = np.minimum(np.searchsorted(codes, want), max(len(codes) - 1, 0))
             return (codes[at] == want) if len(codes) else np.zeros(len(idx), dtype=bool)
+
+        # the same per shared n-gram as the index stood before this increment (rows of the
+        # n-grams it read again as they were stored, the others unchanged): a stored pair
+        # whose anchors are the same before and after, only some formula flags changed, has
+        # the stored passages with their formula marks re-counted (`_reflag`), not aligned again
+        changed_h = set(hashes_new.tolist()) | set(moving)
+        old_view = [old_rows.get(h, {}) if h in changed_h else rows.get(h, {}) for h in hs_list]
+        old_df_of = np.fromiter((len(v) for v in old_view), dtype=np.int64, count=len(hs_list))
+        old_codes = np.sort(np.fromiter((k * int(width) + r for k, v in enumerate(old_view) for r, _ in v.values()),
+                                        dtype=np.int64))
+        still = set(reshaped) | {m for pair in old_rep.items() for m in pair}
+        reflagged: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]] = []
 
         cand_pairs, cand_a, cand_b, cand_f, offsets = [], [], [], [], [0]
         for (x, y) in sorted(shared, key=lambda k: (pos_of[k[0]], pos_of[k[1]])):
@@ -642,6 +681,18 @@ class PassageIndex:
                 continue
             pa, pb, fr = fx.positions[ix][keep], fy.positions[iy][keep], freq[keep]
             order = np.lexsort((pb, pa))
+            if not (info[x]["new"] or info[y]["new"] or x in still or y in still
+                    or fam_x in still or fam_y in still):
+                odf = old_df_of[idx]
+                if fam_x == fam_y:
+                    keep_old = odf <= old_cap
+                else:
+                    keep_old = ((odf >= 2) & (odf <= old_cap) & represents(idx, x, old_codes)
+                                & represents(idx, y, old_codes))
+                fr_old = (odf >= old_min)[keep_old]
+                if np.array_equal(keep_old, keep) and not np.array_equal(fr_old, fr):
+                    reflagged.append((x, y, pa[order], pb[order], fr[order]))
+                    continue
             cand_pairs.append((pos_of[x], pos_of[y]))
             cand_a.append(pa[order])
             cand_b.append(pb[order])
@@ -652,10 +703,37 @@ class PassageIndex:
                            pos_a=np.concatenate(cand_a).astype(np.int32) if cand_a else np.zeros(0, np.int32),
                            pos_b=np.concatenate(cand_b).astype(np.int32) if cand_b else np.zeros(0, np.int32),
                            frequent=np.concatenate(cand_f) if cand_f else np.zeros(0, bool))
+        # pairs whose anchors did not move, only formula flags: the stored passages, re-marked
+        links: dict[tuple[str, str], ReuseLink] = {}
+        realign: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]] = []
+        kinds_marks = ",".join("?" * len(REUSE_KINDS))
+        for x, y, pa, pb, fr in reflagged:
+            row = conn.execute(f"SELECT data FROM reuse WHERE a=? AND b=? AND kind IN ({kinds_marks})",
+                               (info[x]["id"], info[y]["id"], *REUSE_KINDS)).fetchone()
+            if row is None:
+                continue                        # no passage before: none now (flags make none)
+            passages = _reflag(fps[pos_of[x]], fps[pos_of[y]], pa, pb, fr,
+                               ReuseLink.from_dict(json.loads(row[0])).passages, settings)
+            if passages is None:
+                realign.append((x, y, pa, pb, fr))
+                continue
+            link = build_link(art_of[x], art_of[y], passages, outlets)
+            links[(link.a, link.b)] = link
+        if realign:
+            for x, y, pa, pb, fr in sorted(realign, key=lambda t: (pos_of[t[0]], pos_of[t[1]])):
+                cand_pairs.append((pos_of[x], pos_of[y]))
+                cand_a.append(pa)
+                cand_b.append(pb)
+                cand_f.append(fr)
+                offsets.append(offsets[-1] + len(pa))
+            cands = Candidates(pairs=np.asarray(cand_pairs, dtype=np.int32).reshape(-1, 2),
+                               offsets=np.asarray(offsets, dtype=np.int64),
+                               pos_a=np.concatenate(cand_a).astype(np.int32),
+                               pos_b=np.concatenate(cand_b).astype(np.int32),
+                               frequent=np.concatenate(cand_f))
         lap("anchors")
         found = dict(align(fps, cands, settings, progress, _align_all)) if len(cands) else {}
         lap("align")
-        links: dict[tuple[str, str], ReuseLink] = {}
         for p, passages in found.items():
             if passages:
                 i, j = (int(v) for v in cands.pairs[p])
@@ -752,7 +830,8 @@ class PassageIndex:
         lap("write")
         self.stats = {"seconds": spent, "new": len(new_rix), "rechecked_families": rechecked, "crossing_ngrams": crossing,
                       "moved_rows": moved, "reshaped_families": len(reshaped), "pairs": len(pairs), "candidates": len(cands),
-                      "links_written": len(links), "families_written": len(records)}
+                      "links_written": len(links), "families_written": len(records),
+                      "reflagged": len(reflagged), "reflag_realigned": len(realign)}
         global LAST
         LAST = dict(self.stats)
         return self.stats
