@@ -630,11 +630,31 @@ class PassageIndex:
         fps = [dataclasses.replace(fps_new[r], index=k) if r in fps_new else
                fingerprint(k, art_of[r].text or "", shingle=settings.shingle, seed=settings.seed, folded=folded.get(r))
                for k, r in enumerate(local)]
+        # per pair (x before y by id): the shared n-grams and their indices in x's and y's
+        # (sorted, unique) hashes, as `np.intersect1d(..., return_indices=True)` gives them,
+        # found for all the pairs of one x at once; a pair sharing fewer than `min_anchors`
+        # n-grams has fewer anchors whatever their rows say, so it is left out here
         shared: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        by_x: dict[int, list[int]] = {}
         for a, b in pairs:
             x, y = sorted((a, b), key=id_of)
-            fx, fy = fps[pos_of[x]], fps[pos_of[y]]
-            shared[(x, y)] = np.intersect1d(fx.hashes, fy.hashes, assume_unique=True, return_indices=True)
+            by_x.setdefault(x, []).append(y)
+        for x, ys in by_x.items():
+            hx = fps[pos_of[x]].hashes
+            if not len(hx):
+                continue
+            cat = np.concatenate([fps[pos_of[y]].hashes for y in ys])
+            at = np.minimum(np.searchsorted(hx, cat), len(hx) - 1)
+            hit = hx[at] == cat
+            ends = np.cumsum([len(fps[pos_of[y]].hashes) for y in ys])
+            running = np.concatenate(([0], np.cumsum(hit)))
+            counts = running[ends] - running[np.concatenate(([0], ends[:-1]))]
+            lo = 0
+            for y, hi, n in zip(ys, ends.tolist(), counts.tolist()):
+                if n >= settings.min_anchors:
+                    iy = np.flatnonzero(hit[lo:hi])
+                    shared[(x, y)] = (cat[lo:hi][iy], at[lo:hi][iy], iy)
+                lo = hi
         every = (np.unique(np.concatenate([v[0] for v in shared.values()])) if shared
                  else np.zeros(0, dtype=np.uint64))
         have = np.fromiter(rows.keys(), dtype=np.uint64, count=len(rows))
@@ -646,7 +666,7 @@ class PassageIndex:
         codes = np.sort(np.fromiter((k * int(width) + r for k, h in enumerate(hs_list) for r, _ in rows.get(h, {}).values()),
                                     dtype=np.int64))
 
-        def represents(idx: np.ndarray, r: int, codes: np.ndarray = codes) -> np.ndarray:
+        def represents(idx: np.ndarray, r: int) -> np.ndarray:
             want = idx.astype(np.int64) * width + r
             at = np.minimum(np.searchsorted(codes, want), max(len(codes) - 1, 0))
             return (codes[at] == want) if len(codes) else np.zeros(len(idx), dtype=bool)
@@ -655,11 +675,11 @@ class PassageIndex:
         # n-grams it read again as they were stored, the others unchanged): a stored pair
         # whose anchors are the same before and after, only some formula flags changed, has
         # the stored passages with their formula marks re-counted (`_reflag`), not aligned again
-        changed_h = set(hashes_new.tolist()) | set(moving)
-        old_view = [old_rows.get(h, {}) if h in changed_h else rows.get(h, {}) for h in hs_list]
-        old_df_of = np.fromiter((len(v) for v in old_view), dtype=np.int64, count=len(hs_list))
-        old_codes = np.sort(np.fromiter((k * int(width) + r for k, v in enumerate(old_view) for r, _ in v.values()),
-                                        dtype=np.int64))
+        changed_mask = np.isin(every, np.union1d(hashes_new, np.asarray(moving, dtype=np.uint64)))
+        changed_at = np.flatnonzero(changed_mask).tolist()
+        old_df_of = df_of.copy()
+        old_df_of[changed_at] = [len(old_rows.get(hs_list[k], ())) for k in changed_at]
+        old_arts = {k: {r for r, _ in old_rows.get(hs_list[k], {}).values()} for k in changed_at}
         still = set(reshaped) | {m for pair in old_rep.items() for m in pair}
         reflagged: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]] = []
 
@@ -675,7 +695,8 @@ class PassageIndex:
                     continue                    # two members of one family: never compared
                 keep = df <= cap
             else:
-                keep = (df >= 2) & (df <= cap) & represents(idx, x) & represents(idx, y)
+                rx, ry = represents(idx, x), represents(idx, y)
+                keep = (df >= 2) & (df <= cap) & rx & ry
             freq = df >= formula_min
             if keep.sum() < settings.min_anchors:
                 continue
@@ -683,14 +704,17 @@ class PassageIndex:
             order = np.lexsort((pb, pa))
             if not (info[x]["new"] or info[y]["new"] or x in still or y in still
                     or fam_x in still or fam_y in still):
+                # the pair's anchors as the index stood: only rows of re-read n-grams differ
                 odf = old_df_of[idx]
                 if fam_x == fam_y:
                     keep_old = odf <= old_cap
                 else:
-                    keep_old = ((odf >= 2) & (odf <= old_cap) & represents(idx, x, old_codes)
-                                & represents(idx, y, old_codes))
-                fr_old = (odf >= old_min)[keep_old]
-                if np.array_equal(keep_old, keep) and not np.array_equal(fr_old, fr):
+                    sel = np.flatnonzero(changed_mask[idx])
+                    rxo, ryo = rx.copy(), ry.copy()
+                    for j, k in zip(sel.tolist(), idx[sel].tolist()):
+                        rxo[j], ryo[j] = x in old_arts[k], y in old_arts[k]
+                    keep_old = (odf >= 2) & (odf <= old_cap) & rxo & ryo
+                if np.array_equal(keep_old, keep) and not np.array_equal((odf >= old_min)[keep], fr):
                     reflagged.append((x, y, pa[order], pb[order], fr[order]))
                     continue
             cand_pairs.append((pos_of[x], pos_of[y]))
@@ -706,16 +730,22 @@ class PassageIndex:
         # pairs whose anchors did not move, only formula flags: the stored passages, re-marked
         links: dict[tuple[str, str], ReuseLink] = {}
         realign: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]] = []
+        untouched: set[tuple[str, str]] = set()
         kinds_marks = ",".join("?" * len(REUSE_KINDS))
         for x, y, pa, pb, fr in reflagged:
             row = conn.execute(f"SELECT data FROM reuse WHERE a=? AND b=? AND kind IN ({kinds_marks})",
                                (info[x]["id"], info[y]["id"], *REUSE_KINDS)).fetchone()
             if row is None:
                 continue                        # no passage before: none now (flags make none)
-            passages = _reflag(fps[pos_of[x]], fps[pos_of[y]], pa, pb, fr,
-                               ReuseLink.from_dict(json.loads(row[0])).passages, settings)
+            before = ReuseLink.from_dict(json.loads(row[0])).passages
+            passages = _reflag(fps[pos_of[x]], fps[pos_of[y]], pa, pb, fr, before, settings)
             if passages is None:
                 realign.append((x, y, pa, pb, fr))
+                continue
+            if [p.formula for p in passages] == [p.formula for p in before]:
+                # the same passages: the stored link stands as any link not re-checked does
+                # (re-worded below if it credits an outlet new to the collection)
+                untouched.add((info[x]["id"], info[y]["id"]))
                 continue
             link = build_link(art_of[x], art_of[y], passages, outlets)
             links[(link.a, link.b)] = link
@@ -739,7 +769,7 @@ class PassageIndex:
                 i, j = (int(v) for v in cands.pairs[p])
                 link = build_link(art_of[local[i]], art_of[local[j]], passages, outlets)
                 links[(link.a, link.b)] = link
-        pair_ids = {tuple(sorted((info[a]["id"], info[b]["id"]))) for a, b in pairs}
+        pair_ids = {tuple(sorted((info[a]["id"], info[b]["id"]))) for a, b in pairs} - untouched
 
         # links of articles crediting a new outlet: the same passages, evidence re-worded
         for aid in sorted(crediting):
@@ -831,7 +861,8 @@ class PassageIndex:
         self.stats = {"seconds": spent, "new": len(new_rix), "rechecked_families": rechecked, "crossing_ngrams": crossing,
                       "moved_rows": moved, "reshaped_families": len(reshaped), "pairs": len(pairs), "candidates": len(cands),
                       "links_written": len(links), "families_written": len(records),
-                      "reflagged": len(reflagged), "reflag_realigned": len(realign)}
+                      "reflagged": len(reflagged), "reflag_realigned": len(realign),
+                      "reflag_unchanged": len(untouched)}
         global LAST
         LAST = dict(self.stats)
         return self.stats
