@@ -658,13 +658,17 @@ class PassageIndex:
         every = (np.unique(np.concatenate([v[0] for v in shared.values()])) if shared
                  else np.zeros(0, dtype=np.uint64))
         have = np.fromiter(rows.keys(), dtype=np.uint64, count=len(rows))
-        rows.update(self._rows_for(np.setdiff1d(every, have, assume_unique=True)))
         # per shared n-gram: its frequency in families, and (n-gram, article) codes of its rows
+        # (those of n-grams not read yet straight from the store, as arrays: `_row_array`)
         width = np.int64(max(info) + 1 if info else 1)
         hs_list = every.tolist()
-        df_of = np.fromiter((len(rows.get(h, ())) for h in hs_list), dtype=np.int64, count=len(hs_list))
-        codes = np.sort(np.fromiter((k * int(width) + r for k, h in enumerate(hs_list) for r, _ in rows.get(h, {}).values()),
-                                    dtype=np.int64))
+        more_h, more_r = self._row_array(np.setdiff1d(every, have, assume_unique=True))
+        more_k = np.searchsorted(every, more_h)
+        df_of = np.bincount(more_k, minlength=len(every)).astype(np.int64)
+        known_at = np.flatnonzero(np.isin(every, have)).tolist()
+        df_of[known_at] = [len(rows[hs_list[k]]) for k in known_at]
+        codes = np.sort(np.concatenate((more_k.astype(np.int64) * width + more_r, np.fromiter(
+            (k * int(width) + r for k in known_at for r, _ in rows[hs_list[k]].values()), dtype=np.int64))))
 
         def represents(idx: np.ndarray, r: int) -> np.ndarray:
             want = idx.astype(np.int64) * width + r
@@ -907,6 +911,26 @@ class PassageIndex:
         need = {info[r]["id"]: r for r in rixes if r not in art_of}
         for art in self._views(list(need)):
             art_of[need[art.id]] = art
+
+    def _row_array(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(hash, article) of every stored row of the given hashes, as `_rows_for` reads them
+        (a small table's row replaces the large table's, rix -1 removes it), as arrays."""
+        parts = []
+        if len(hashes):
+            wanted = json.dumps(_signed(hashes).tolist())
+            for rank, table in enumerate(("reuse_index_grams", SMALL["reuse_index_grams"])):
+                got = self._conn.execute(f"SELECT g.hash, g.fam, g.rix, {rank} FROM json_each(?) j "
+                                         f"JOIN {table} g ON g.hash = j.value", (wanted,)).fetchall()
+                if got:
+                    parts.append(np.asarray(got, dtype=np.int64))
+        if not parts:
+            return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+        arr = np.concatenate(parts)
+        arr = arr[np.lexsort((arr[:, 3], arr[:, 1], arr[:, 0]))]
+        last = np.ones(len(arr), dtype=bool)          # the last row of each (hash, family): the small table's
+        last[:-1] = (arr[1:, 0] != arr[:-1, 0]) | (arr[1:, 1] != arr[:-1, 1])
+        arr = arr[last & (arr[:, 2] >= 0)]
+        return np.ascontiguousarray(arr[:, 0]).view(np.uint64), arr[:, 2].copy()
 
     def _rows_for(self, hashes: np.ndarray) -> dict[int, dict[int, tuple[int, int]]]:
         """hash (unsigned) -> {family: (article, position)} as stored, for the given hashes."""
