@@ -27,6 +27,7 @@ import json
 import os
 import re
 import sqlite3
+import stat
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -373,6 +374,7 @@ class PartitionedJsonl:
         self.joined: dict[str, int] = {}      # per table, bytes of its single file written by write()
         self._old_rows: dict[tuple[str, str], dict[str, str]] = {}
         self._new_rows: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self._link_h: dict[tuple[str, str, str], bytes] = {}   # (a, b, kind) -> `_h` of its stored row
 
     # -- the log ------------------------------------------------------------------------
     def _ensure_log(self) -> bool:
@@ -457,16 +459,20 @@ class PartitionedJsonl:
                 event, data = rows[aid]
                 art_row[aid] = f"{aid}\t{event}\t".encode() + _h(data)
                 part.hasher.update(art_row[aid])
-            links = {}
-            for end in ("a", "b"):
-                for a, b, kind, data in _in(conn, f"SELECT a, b, kind, CAST(data AS BLOB) FROM reuse "
-                                                  f"WHERE {end} IN ({{marks}})", keys):
-                    links[(a, b, kind)] = data
+            # the links touching them, each row read once (a link between two of them is found
+            # by both ends: the second time by key only); their digests are kept for the link
+            # partitions of this write (`_link_h`)
+            links = {(a, b, kind): data for a, b, kind, data in _in(
+                conn, "SELECT a, b, kind, CAST(data AS BLOB) FROM reuse WHERE a IN ({marks})", keys)}
+            rest = [k for k in _in(conn, "SELECT a, b, kind FROM reuse WHERE b IN ({marks})", keys) if k not in links]
+            links.update(_links_by_key(conn, rest, "CAST(r.data AS BLOB)"))
+            hashed = {k: _h(data) for k, data in links.items()}
+            self._link_h.update(hashed)
             touching_rows: dict[str, list[bytes]] = {}
             if links:
                 touching = _Part()
                 for k in sorted(links):
-                    row = "\t".join(k).encode() + b"\t" + _h(links[k])
+                    row = "\t".join(k).encode() + b"\t" + hashed[k]
                     touching.hasher.update(row)
                     for x in set(k[:2]) & art_row.keys():
                         touching_rows.setdefault(x, []).append(row)
@@ -475,12 +481,14 @@ class PartitionedJsonl:
             part.own = [art_row[aid][-16:].hex() for aid in keys]
             return part, {aid: rows[aid][0] for aid in keys}
         if table == "reuse":
-            found = _links_by_key(conn, keys, "CAST(r.data AS BLOB)")
+            hashed = self._link_h          # links already read by this write's article partitions
+            found = _links_by_key(conn, [k for k in keys if k not in hashed], "CAST(r.data AS BLOB)")
         else:
+            hashed = {}
             found = dict(_in(conn, f"SELECT id, CAST(data AS BLOB) FROM {table} WHERE id IN ({{marks}})", keys))
         for key in keys:
-            data = found[key]
-            row = ("\t".join(key) if table == "reuse" else key).encode() + b"\t" + _h(data)
+            digest = hashed.get(key) or _h(found[key])
+            row = ("\t".join(key) if table == "reuse" else key).encode() + b"\t" + digest
             part.hasher.update(row)
             part.rows.append(_row_digest(row))
         return part, None
@@ -629,7 +637,7 @@ class PartitionedJsonl:
         logging = self._ensure_log()
         tables: dict[str, list[dict[str, Any]]] = {}
         paths = []
-        self.written, self.reused_lines, self._old_rows, self._new_rows = [], 0, {}, {}
+        self.written, self.reused_lines, self._old_rows, self._new_rows, self._link_h = [], 0, {}, {}, {}
         with _read_snapshot(self.store) as conn:
             upto = base = store_id = None
             if logging:
@@ -656,9 +664,12 @@ class PartitionedJsonl:
                 folder.mkdir(parents=True, exist_ok=True)
                 old = {e["key"]: e for e in before.get(table, []) if isinstance(e, dict) and "key" in e}
                 entries = dict(old) if base is not None else {}
+                prefix = f"{folder}{os.sep}"       # one stat per kept partition (448 days at 16x): no Path objects
                 for key, entry in old.items() if base is not None else ():
-                    path = self.out / PARTS / table / f"{key}.jsonl"
-                    if key not in parts[table] and not (path.is_file() and path.stat().st_size == entry.get("bytes")):
+                    if key in parts[table]:
+                        continue
+                    size = _file_size(f"{prefix}{key}.jsonl")
+                    if size is None or size != entry.get("bytes"):
                         keys = sorted(k for k, _ in conn.execute(_DAY_ROWS, (table, key)))
                         parts[table][key] = [_link_key(k) for k in keys] if table == "reuse" else keys
                         entry["digest"] = None          # lost or edited by hand: write it again
@@ -747,6 +758,15 @@ class PartitionedJsonl:
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('export:state', ?)", (_STATE,))
         except sqlite3.Error:
             pass
+
+
+def _file_size(path: str) -> int | None:
+    """The size of the regular file `path`, None when there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
 
 
 def _link_day(da: str | None, db: str | None) -> str:
