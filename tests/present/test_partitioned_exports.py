@@ -156,6 +156,60 @@ def test_a_broken_manifest_means_a_full_write(sample_store, tmp_path):
     _same_as_fresh(sample_store, out, tmp_path)
 
 
+def test_partition_digests_of_another_kind_mean_hashing_every_row(sample_store, tmp_path):
+    """A manifest without `partition_digest` (written before partition digests were made of
+    row digests) holds digests of another kind: the next export hashes every row, once."""
+    out = tmp_path / "out"
+    write_jsonl_outputs(sample_store, out)
+    path = out / PARTS / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    assert manifest.pop("partition_digest") == "rows"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    sample_store.put_events([Event(**{**sample_store.events()[0].to_dict(), "title": "retitled"})])
+    inc = PartitionedJsonl(sample_store, out)
+    inc.write()
+    assert inc.path == "digests"
+    _same_as_fresh(sample_store, out, tmp_path)
+    again = PartitionedJsonl(sample_store, out)
+    again.write()
+    assert again.path == "log" and again.written == []
+
+
+def test_an_export_from_the_log_hashes_only_the_rows_it_names(sample_store, tmp_path, monkeypatch):
+    """One link replaced: the rows read and hashed again are that link and its two articles
+    (their lines carry its share), not every row of the days they are on; the rest of those
+    days' digests come from `export_lines`, and the folder equals a fresh write."""
+    from storytrace.present import exports
+
+    out = tmp_path / "out"
+    write_jsonl_outputs(sample_store, out)
+    link = sample_store.reuse_links()[0]
+    sample_store.replace_reuse_touching([link.a], [ReuseLink(link.a, link.b, link.kind, 0.5, 0.4,
+                                                             passages=[Passage(0, 4, 0, 4, 0.95)])], link.kind)
+    hashed = []
+    inner = exports._h
+    monkeypatch.setattr(exports, "_h", lambda data: hashed.append(data) or inner(data))
+    inc = PartitionedJsonl(sample_store, out)
+    inc.write()
+    monkeypatch.setattr(exports, "_h", inner)
+    assert inc.path == "log" and ("reuse", day_key(_day_of(sample_store, link))) in inc.written
+    rows = {bytes(d) for (d,) in sample_store._conn.execute(
+        "SELECT CAST(data AS BLOB) FROM articles WHERE id IN (?, ?)", (link.a, link.b))}
+    rows |= {bytes(d) for (d,) in sample_store._conn.execute(
+        "SELECT CAST(data AS BLOB) FROM reuse WHERE a IN (?, ?) OR b IN (?, ?)", (link.a, link.b) * 2)}
+    # stored rows hashed (the rest are row digests made of those): the two articles and the
+    # links touching them only
+    raw = [d for d in hashed if not d.startswith(exports.LAYOUT_VERSION.encode() + b"\t")]
+    assert raw and set(raw) <= rows
+    _same_as_fresh(sample_store, out, tmp_path)
+
+
+def _day_of(store, link) -> str | None:
+    days = [a.published for a in store.get_articles([link.a, link.b])]
+    dated = [day_key(d) for d in days if day_key(d) != "undated"]
+    return max(dated) if dated else None
+
+
 @pytest.mark.skipif(not hasattr(os, "copy_file_range"), reason="no copy_file_range here")
 def test_single_files_are_joined_without_python_copies(sample_store, tmp_path, monkeypatch):
     calls = []

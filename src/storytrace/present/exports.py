@@ -10,9 +10,10 @@ JSON Lines are kept current by partition (issue 13): every record belongs to a p
 day (`day_key`; articles by their own date, links by the later of their two articles, events
 by their earliest dated member, families by their representative), each day's records are one file
 `parts/<table>/<day>.jsonl`, and `parts/manifest.json` keeps, per partition, a digest of the
-stored rows it was made from. A later write hashes the stored rows (raw bytes, no parsing)
-and rewrites only the partitions whose digest changed, so an increment parses and writes
-what it touched. The single files (`articles.jsonl`, ...) are the concatenation of their
+digests of the stored rows it was made from. A later write hashes the stored rows the store's
+log names as written since (raw bytes, no parsing; every row when it cannot follow the log),
+takes the other rows' digests from `export_lines`, and rewrites only the partitions whose
+digest changed, so an increment reads, parses and writes what it touched. The single files (`articles.jsonl`, ...) are the concatenation of their
 partitions in day order ("undated" last), rewritten in place from the first partition that
 changed on (a kernel-side copy, no JSON work; the leading days stay as they are) only when
 one of their partitions changed.
@@ -221,7 +222,6 @@ def _add_row(parts: dict, key: str, ident, row: bytes) -> None:
     part = parts.get(key) or parts.setdefault(key, _Part())
     part.keys.append(ident)
     part.rows.append(_row_digest(row))
-    part.hasher.update(row)
 
 
 def _key_text(table: str, key: Any) -> str:
@@ -260,16 +260,23 @@ def _chunks(items: list, size: int = 500):
 class _Part:
     """One partition of one table: the stored rows it is made from and their digest."""
 
-    __slots__ = ("keys", "hasher", "rows", "own")
+    __slots__ = ("keys", "rows", "own")
 
     def __init__(self) -> None:
         self.keys: list = []
-        self.hasher = hashlib.blake2b(LAYOUT_VERSION.encode(), digest_size=16)
         self.rows: list[str] = []          # each row's digest (what its line is made from)
         self.own: list[str] = []           # articles: each stored row's own digest (`ROW_DIGESTS`)
 
     def digest(self) -> str:
-        return self.hasher.hexdigest()
+        """The partition's digest: of its rows' digests in order (`PART_DIGEST`), so that an
+        export from the log takes the digests of the rows the log does not name from
+        `export_lines` instead of reading and hashing those rows again."""
+        return hashlib.blake2b("\n".join([LAYOUT_VERSION, *self.rows]).encode(), digest_size=16).hexdigest()
+
+
+# How partition digests are made (the manifest's `partition_digest`): a manifest without it
+# holds digests of another kind, and the next export hashes every row (the digests path).
+PART_DIGEST = "rows"
 
 
 # What changed since the last export, recorded by the store itself: triggers append the key of
@@ -375,6 +382,7 @@ class PartitionedJsonl:
         self._old_rows: dict[tuple[str, str], dict[str, str]] = {}
         self._new_rows: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._link_h: dict[tuple[str, str, str], bytes] = {}   # (a, b, kind) -> `_h` of its stored row
+        self._fresh: dict[str, set] = {}      # per table, the keys the log names (`_changes`)
 
     # -- the log ------------------------------------------------------------------------
     def _ensure_log(self) -> bool:
@@ -416,21 +424,15 @@ class PartitionedJsonl:
                 event_day[event] = key          # an event's day: its earliest dated member's
             part = articles.get(key) or articles.setdefault(key, _Part())
             part.keys.append(aid)
-            row = art_row[aid] = f"{aid}\t{event}\t".encode() + _h(data)
-            part.hasher.update(row)
-        touching: dict[str, _Part] = {}        # per article day: the links touching its articles
+            art_row[aid] = f"{aid}\t{event}\t".encode() + _h(data)
         reuse: dict[str, _Part] = {}
         for a, b, kind, data in conn.execute(
                 "SELECT a, b, kind, CAST(data AS BLOB) FROM reuse ORDER BY a, b, kind"):
             row = f"{a}\t{b}\t{kind}\t".encode() + _h(data)
             _add_row(reuse, _link_day(day.get(a), day.get(b)), (a, b, kind), row)
-            for k in {day[x] for x in (a, b) if x in day}:
-                (touching.get(k) or touching.setdefault(k, _Part())).hasher.update(row)
             for x in {a, b}:
                 if x in day:
                     touching_rows.setdefault(x, []).append(row)
-        for key, part in touching.items():
-            articles[key].hasher.update(b"links\t" + part.hasher.digest())
         for part in articles.values():
             part.rows = [_row_digest(art_row[aid], touching_rows.get(aid)) for aid in part.keys]
             part.own = [art_row[aid][-16:].hex() for aid in part.keys]
@@ -445,52 +447,56 @@ class PartitionedJsonl:
         return {"articles": articles, "events": events, "reuse": reuse, "families": families}
 
     # -- one partition from its keys (the same digest as the plan's) ---------------------
-    def _part(self, conn: sqlite3.Connection, table: str, keys: list) -> tuple[_Part, Any]:
-        """(the partition holding `keys`, sorted in export order, with its digest and its rows'
-        digests as the plan makes them; event_of for articles)."""
+    def _part(self, conn: sqlite3.Connection, table: str, day: str, keys: list) -> tuple[_Part, Any]:
+        """(the partition `day` holding `keys`, sorted in export order, with its digest and its
+        rows' digests as the plan makes them; event_of for articles, None when not all were read).
+
+        Only the rows the log names (`_fresh`: written since the last export, or, for an
+        article, touched by a link written since) or that were not in this partition at the
+        last export are read and hashed; the others' digests are those `export_lines` holds."""
         part = _Part()
         part.keys = keys
+        old = self._old_rows.get((table, day)) or {}
+        fresh = self._fresh.get(table, set())
         if table == "articles":
+            own = self._old_rows[(ROW_DIGESTS, day)] = dict(conn.execute(_DAY_ROWS, (ROW_DIGESTS, day)))
+            todo = [aid for aid in keys if aid in fresh or aid not in old or aid not in own]
             rows = {aid: (event, data) for aid, data, event in _in(
                 conn, "SELECT a.id, CAST(a.data AS BLOB), m.event FROM articles a LEFT JOIN event_members m "
-                      "ON m.article = a.id WHERE a.id IN ({marks})", keys)}
-            art_row = {}
-            for aid in keys:
-                event, data = rows[aid]
-                art_row[aid] = f"{aid}\t{event}\t".encode() + _h(data)
-                part.hasher.update(art_row[aid])
+                      "ON m.article = a.id WHERE a.id IN ({marks})", todo)}
+            art_row = {aid: f"{aid}\t{rows[aid][0]}\t".encode() + _h(rows[aid][1]) for aid in todo}
             # the links touching them, each row read once (a link between two of them is found
             # by both ends: the second time by key only); their digests are kept for the link
             # partitions of this write (`_link_h`)
             links = {(a, b, kind): data for a, b, kind, data in _in(
-                conn, "SELECT a, b, kind, CAST(data AS BLOB) FROM reuse WHERE a IN ({marks})", keys)}
-            rest = [k for k in _in(conn, "SELECT a, b, kind FROM reuse WHERE b IN ({marks})", keys) if k not in links]
+                conn, "SELECT a, b, kind, CAST(data AS BLOB) FROM reuse WHERE a IN ({marks})", todo)}
+            rest = [k for k in _in(conn, "SELECT a, b, kind FROM reuse WHERE b IN ({marks})", todo) if k not in links]
             links.update(_links_by_key(conn, rest, "CAST(r.data AS BLOB)"))
             hashed = {k: _h(data) for k, data in links.items()}
             self._link_h.update(hashed)
             touching_rows: dict[str, list[bytes]] = {}
-            if links:
-                touching = _Part()
-                for k in sorted(links):
-                    row = "\t".join(k).encode() + b"\t" + hashed[k]
-                    touching.hasher.update(row)
-                    for x in set(k[:2]) & art_row.keys():
-                        touching_rows.setdefault(x, []).append(row)
-                part.hasher.update(b"links\t" + touching.hasher.digest())
-            part.rows = [_row_digest(art_row[aid], touching_rows.get(aid)) for aid in keys]
-            part.own = [art_row[aid][-16:].hex() for aid in keys]
-            return part, {aid: rows[aid][0] for aid in keys}
+            for k in sorted(links):
+                row = "\t".join(k).encode() + b"\t" + hashed[k]
+                for x in set(k[:2]) & art_row.keys():
+                    touching_rows.setdefault(x, []).append(row)
+            new = {aid: _row_digest(art_row[aid], touching_rows.get(aid)) for aid in todo}
+            part.rows = [new[aid] if aid in new else old[aid] for aid in keys]
+            part.own = [art_row[aid][-16:].hex() if aid in art_row else own[aid] for aid in keys]
+            return part, ({aid: rows[aid][0] for aid in keys} if len(todo) == len(keys) else None)
+        texts = [_key_text(table, k) for k in keys]
+        todo = [k for k, t in zip(keys, texts) if t in fresh or t not in old]
         if table == "reuse":
             hashed = self._link_h          # links already read by this write's article partitions
-            found = _links_by_key(conn, [k for k in keys if k not in hashed], "CAST(r.data AS BLOB)")
+            found = _links_by_key(conn, [k for k in todo if k not in hashed], "CAST(r.data AS BLOB)")
         else:
             hashed = {}
-            found = dict(_in(conn, f"SELECT id, CAST(data AS BLOB) FROM {table} WHERE id IN ({{marks}})", keys))
-        for key in keys:
+            found = dict(_in(conn, f"SELECT id, CAST(data AS BLOB) FROM {table} WHERE id IN ({{marks}})", todo))
+        new = {}
+        for key in todo:
             digest = hashed.get(key) or _h(found[key])
             row = ("\t".join(key) if table == "reuse" else key).encode() + b"\t" + digest
-            part.hasher.update(row)
-            part.rows.append(_row_digest(row))
+            new[_key_text(table, key)] = _row_digest(row)
+        part.rows = [new[t] if t in new else old[t] for t in texts]
         return part, None
 
     def _changes(self, conn: sqlite3.Connection, since: int, upto: int
@@ -536,6 +542,9 @@ class PartitionedJsonl:
         now["events"] = {e: (first.get(e, UNDATED) if e in stored_events else None) for e in logged["events"]}
         now["families"] = {f: (art_day.get(reps[f], UNDATED) if f in reps else None) for f in logged["families"]}
 
+        # rows written since the last export (an article also when a link touching it was)
+        self._fresh = {t: set(now[t]) for t in JSONL_TABLES}
+        self._fresh["articles"].update(x for l in links for x in l[:2])
         dirty: dict[str, set[str]] = {t: set() for t in JSONL_TABLES}
         for table in ("reuse", "events", "families"):
             old[table] = old_days(table, now[table])
@@ -638,6 +647,7 @@ class PartitionedJsonl:
         tables: dict[str, list[dict[str, Any]]] = {}
         paths = []
         self.written, self.reused_lines, self._old_rows, self._new_rows, self._link_h = [], 0, {}, {}, {}
+        self._fresh = {}
         with _read_snapshot(self.store) as conn:
             upto = base = store_id = None
             if logging:
@@ -649,7 +659,8 @@ class PartitionedJsonl:
                 if self._meta(conn, "export:state") != _STATE:
                     seq = None                  # rows kept by another version of this code: hash every row
                 if (seq is not None and manifest.get("store") == store_id and manifest.get("log_seq") == int(seq)
-                        and upto - int(seq) < LOG_LIMIT and all(isinstance(before.get(t), list) for t in JSONL_TABLES)):
+                        and upto - int(seq) < LOG_LIMIT and all(isinstance(before.get(t), list) for t in JSONL_TABLES)
+                        and manifest.get("partition_digest") == PART_DIGEST):
                     base = int(seq)
             if base is not None:
                 self.path = "log"
@@ -685,13 +696,11 @@ class PartitionedJsonl:
                     if base is None:
                         part, event_of = plan[table][key], None
                     else:
-                        part, event_of = self._part(conn, table, keys)
+                        part, event_of = self._part(conn, table, key, keys)
                     digest = part.digest()
                     self._new_rows[(table, key)] = [(_key_text(table, k), d) for k, d in zip(keys, part.rows)]
                     if table == "articles":
                         self._new_rows[(ROW_DIGESTS, key)] = list(zip(keys, part.own))
-                        if base is not None:
-                            self._old_rows[(ROW_DIGESTS, key)] = dict(conn.execute(_DAY_ROWS, (ROW_DIGESTS, key)))
                     entry = {"key": key, "file": f"{PARTS}/{table}/{key}.jsonl", "rows": len(keys), "digest": digest}
                     prev = old.get(key)
                     if (prev and prev.get("digest") == digest and path.is_file()
@@ -720,7 +729,7 @@ class PartitionedJsonl:
                 start = _rejoin(single, self.out, ordered, before.get(table), written, changed)
                 self.joined[table] = single.stat().st_size - start
                 paths.append(single)
-        manifest = {"layout": "day", "version": LAYOUT_VERSION, "tables": tables}
+        manifest = {"layout": "day", "version": LAYOUT_VERSION, "partition_digest": PART_DIGEST, "tables": tables}
         if logging:
             manifest.update(store=store_id, log_seq=upto)
         _atomic_writer(self.out / PARTS / MANIFEST, lambda tmp: tmp.write_text(
