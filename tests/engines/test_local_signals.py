@@ -172,3 +172,34 @@ def test_signals_prefetch_gives_only_what_it_built_for_the_article_as_it_is(tmp_
         unused.close()
         assert not process.is_alive()
         assert local.SignalsPrefetch(workers=1).take(views) == {}
+
+
+def test_an_untaken_prefetch_ends_even_when_its_process_outlives_sigterm(tmp_path):
+    """The forked process inherits this one's signal handlers: under a host whose SIGTERM
+    handler only notes the signal (a graceful-shutdown flag), `terminate` would leave it
+    blocked writing its signals (more than a pipe holds) and `close` waiting for it forever.
+    `close` ends it for good, as `die_with_parent` does."""
+    import signal
+    import threading
+
+    articles = _stories()
+    noted: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: noted.append(signum))
+    try:
+        with Store(tmp_path / "s.db") as store:
+            store.add_articles(articles)
+            prefetch = local.SignalsPrefetch(workers=2)
+            prefetch.start(store)
+            process = prefetch._process
+            assert process is not None
+            closing = threading.Thread(target=prefetch.close, daemon=True)
+            closing.start()
+            closing.join(30)
+            hung = closing.is_alive()
+            if hung:
+                process.kill()               # leave nothing behind when the test fails
+                closing.join(10)
+            assert not hung
+            assert not process.is_alive()
+    finally:
+        signal.signal(signal.SIGTERM, previous)

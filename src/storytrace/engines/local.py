@@ -688,7 +688,9 @@ class SignalsPrefetch:
         """End the process (if its signals were not taken) and close the pipe."""
         if self._process is not None:
             if self._process.is_alive() and self._built is None:
-                self._process.terminate()
+                # SIGKILL, as `die_with_parent`: the fork inherits this process's handlers, and a
+                # SIGTERM one that only notes the signal would leave it blocked in `send`
+                self._process.kill()
             self._process.join()
             self._process = None
         if self._conn is not None:
