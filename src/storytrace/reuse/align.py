@@ -165,6 +165,15 @@ def _visible_chars(text: str) -> int:
     return sum(map(len, text.split()))      # non-whitespace characters: split() uses isspace
 
 
+def chain_span(ch: Chain, fa: Fingerprint, fb: Fingerprint) -> tuple[int, int, int, int, int]:
+    """(a_start, a_end, b_start, b_end, length) of a chain's region: its character spans in
+    both texts and the shorter side's visible characters (what `is_formula` measures)."""
+    a_start, a_end = int(fa.starts[ch.a0]), int(fa.ends[ch.a1 - 1])
+    b_start, b_end = int(fb.starts[ch.b0]), int(fb.ends[ch.b1 - 1])
+    return a_start, a_end, b_start, b_end, min(_visible_chars(fa.text[a_start:a_end]),
+                                                _visible_chars(fb.text[b_start:b_end]))
+
+
 def verify_chain(ch: Chain, fa: Fingerprint, fb: Fingerprint, settings: ReuseSettings) -> Passage | None:
     """Align the chain's region token by token; a Passage when long and similar enough."""
     seq_a = fa.tokens[ch.a0:ch.a1].tolist()
@@ -172,9 +181,7 @@ def verify_chain(ch: Chain, fa: Fingerprint, fb: Fingerprint, settings: ReuseSet
     similarity = Levenshtein.normalized_similarity(seq_a, seq_b)
     if similarity < settings.min_similarity:
         return None
-    a_start, a_end = int(fa.starts[ch.a0]), int(fa.ends[ch.a1 - 1])
-    b_start, b_end = int(fb.starts[ch.b0]), int(fb.ends[ch.b1 - 1])
-    length = min(_visible_chars(fa.text[a_start:a_end]), _visible_chars(fb.text[b_start:b_end]))
+    a_start, a_end, b_start, b_end, length = chain_span(ch, fa, fb)
     if length < settings.min_chars:
         return None
     edits = describe_edits(fa, fb, (ch.a0, ch.a1), (ch.b0, ch.b1), Levenshtein.opcodes(seq_a, seq_b))
@@ -183,10 +190,17 @@ def verify_chain(ch: Chain, fa: Fingerprint, fb: Fingerprint, settings: ReuseSet
                    similarity=round(similarity, 4), edits=edits, formula=formula)
 
 
+def pair_chains(fa: Fingerprint, fb: Fingerprint, pos_a: np.ndarray, pos_b: np.ndarray,
+                frequent: np.ndarray, settings: ReuseSettings) -> list[Chain]:
+    """The chains `verify_chain` checks for one candidate pair: anchors chained, extended and
+    merged. The formula flags (`frequent`) only add up in each chain's `frequent`; the chains
+    themselves do not depend on them (what `index._reflag` relies on)."""
+    return merge_chains([_extend(ch, fa, fb) for ch in chain_anchors(pos_a, pos_b, frequent, settings)], settings)
+
+
 def align_pair(fa: Fingerprint, fb: Fingerprint, pos_a: np.ndarray, pos_b: np.ndarray,
                frequent: np.ndarray, settings: ReuseSettings) -> list[Passage]:
     """All shared passages of one candidate pair, sorted by position in a."""
-    chains = [_extend(ch, fa, fb) for ch in chain_anchors(pos_a, pos_b, frequent, settings)]
-    passages = [p for ch in merge_chains(chains, settings)
+    passages = [p for ch in pair_chains(fa, fb, pos_a, pos_b, frequent, settings)
                 if (p := verify_chain(ch, fa, fb, settings)) is not None]
     return sorted(passages, key=lambda p: (p.a_start, p.b_start))

@@ -60,6 +60,7 @@ from typing import Callable
 import numpy as np
 
 from ..model import Article, ReuseLink
+from .align import chain_span, pair_chains
 from .candidates import Candidates, build_postings
 from .classify import visible_length
 from .detect import ReuseLinks, build_link, fingerprint_articles
@@ -78,6 +79,7 @@ from .family import (
     thresholds,
 )
 from .fingerprint import Fingerprint, fingerprint
+from .formula import is_formula
 from .settings import ReuseSettings
 
 INDEX_FORMAT = "1"
@@ -162,15 +164,9 @@ def _reflag(fa: Fingerprint, fb: Fingerprint, pos_a: np.ndarray, pos_b: np.ndarr
     each chain's `frequent` (the chains, their extension, merging and verification do not
     read them), so each stored passage is its chain's (found by its spans) with the formula
     mark counted again. None where a passage's chain is not found unambiguously."""
-    from .align import _extend, _visible_chars, chain_anchors, merge_chains
-    from .formula import is_formula
-
     marks: dict[tuple[int, int, int, int], set[bool]] = {}
-    chains = merge_chains([_extend(ch, fa, fb) for ch in chain_anchors(pos_a, pos_b, frequent, settings)], settings)
-    for ch in chains:
-        a_start, a_end = int(fa.starts[ch.a0]), int(fa.ends[ch.a1 - 1])
-        b_start, b_end = int(fb.starts[ch.b0]), int(fb.ends[ch.b1 - 1])
-        length = min(_visible_chars(fa.text[a_start:a_end]), _visible_chars(fb.text[b_start:b_end]))
+    for ch in pair_chains(fa, fb, pos_a, pos_b, frequent, settings):
+        a_start, a_end, b_start, b_end, length = chain_span(ch, fa, fb)
         marks.setdefault((a_start, a_end, b_start, b_end), set()).add(
             is_formula(length, ch.anchors, ch.frequent, settings))
     out = []
