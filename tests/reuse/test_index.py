@@ -254,3 +254,46 @@ def test_index_without_revision_checks_every_digest(tmp_path):
         store.update_articles([art])
         store.add_articles(articles[-1:])
         assert "changed" in reuse_step(store, settings)["declined"]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_reflag_gives_the_passages_of_an_alignment_with_the_new_flags(seed):
+    """`_reflag` relies on chains not depending on the formula flags: the passages aligned
+    with one set of flags, re-marked for another set, are those aligned with the other set
+    (several shared stretches, short and long, among unrelated self-written text)."""
+    import random
+
+    import numpy as np
+
+    from storytrace.reuse.align import align_pair
+    from storytrace.reuse.fingerprint import fingerprint
+    from storytrace.reuse.index import _reflag
+
+    rng = random.Random(seed)
+    settings = ReuseSettings(workers=1)
+    shared = [make_text(900 + seed * 10 + k, paragraphs=1, sentences=rng.randint(1, 4)) for k in range(4)]
+    texts = []
+    for side in range(2):
+        parts = [make_text(1000 + seed * 10 + side * 5 + k, paragraphs=1, sentences=2) for k in range(4)]
+        for k, piece in enumerate(shared):
+            parts.insert(rng.randint(0, len(parts)), piece if side == 0 else piece.replace("的", "之", k % 2))
+        parts.insert(rng.randint(0, len(parts)), STOCK)
+        texts.append("\n".join(parts))
+    fa, fb = (fingerprint(k, t, shingle=settings.shingle, seed=settings.seed) for k, t in enumerate(texts))
+    _, ia, ib = np.intersect1d(fa.hashes, fb.hashes, assume_unique=True, return_indices=True)
+    pa, pb = fa.positions[ia], fb.positions[ib]
+    order = np.lexsort((pb, pa))
+    pa, pb = pa[order], pb[order]
+    assert len(pa) > 40
+    checked = 0
+    for _ in range(6):
+        before = np.asarray([rng.random() < rng.random() for _ in pa])
+        after = before.copy()
+        after[rng.sample(range(len(pa)), len(pa) // 3)] ^= True
+        old = align_pair(fa, fb, pa, pb, before, settings)
+        new = align_pair(fa, fb, pa, pb, after, settings)
+        assert old
+        got = _reflag(fa, fb, pa, pb, after, old, settings)
+        assert got == new
+        checked += [p.formula for p in old] != [p.formula for p in new]
+    assert checked                      # some flag sets change some passage's mark
