@@ -556,3 +556,46 @@ def _forget_places() -> None:
 
     search.place_names.cache_clear()
     search._place_lookup.cache_clear()
+
+
+def test_raw_link_digests_and_event_keys_equal_their_plain_reading(sample_store, tmp_path):
+    """`_Raw` digests every link touching a shown article, each with the export's digest of
+    its own key (or its row's hash when the export is stale); `event_key` (written without
+    `event_inputs`' lists) keys each event by the same text as `event_inputs` gives."""
+    from storytrace.present.exports import _SEP, write_jsonl_outputs
+
+    for exported in (False, True):
+        if exported:
+            write_jsonl_outputs(sample_store, tmp_path / "out")
+        choice = report._choose(sample_store, None, None)
+        raw = report._Raw(sample_store, choice)
+        assert bool(raw.lines) == exported
+        shown = {a for e in choice.order for a in choice.members[e]}
+        conn = sample_store._conn
+        touching = {(a, b, k) for a, b, k in conn.execute("SELECT a, b, kind FROM reuse")
+                    if a in shown or b in shown}
+        assert touching and set(raw._digests["ReuseLink"]) == touching
+        lines = dict(conn.execute("SELECT key, digest FROM export_lines WHERE tbl='reuse'")) if exported else {}
+        for key, digest in raw._digests["ReuseLink"].items():
+            if exported:
+                assert digest == "x" + lines[_SEP.join(key)]
+            else:
+                row = conn.execute("SELECT data FROM reuse WHERE a=? AND b=? AND kind=?", key).fetchone()[0]
+                assert digest == report._digest("ReuseLink", row.encode("utf-8"))
+        keys = {e: raw.event_key(e, "static") for e in choice.order}
+        assert keys == {e: _event_key_of_inputs(raw, e, "static") for e in choice.order}
+        assert len(set(keys.values())) == len(keys)
+
+
+def _event_key_of_inputs(raw, e: str, mode: str) -> str:
+    """`_Raw.event_key` as first written: from `event_inputs(e)`, the text it must equal."""
+    import hashlib
+    import json
+
+    head, members, links, families, others = raw.event_inputs(e)
+    parts = [report.code_version(), "meta", mode, json.dumps(head, ensure_ascii=False)]
+    parts += [f"{a}={d}" for a, d in members] + ["|"]
+    parts += ["\x1f".join(k) + f"={d}" for k, d in links] + ["|"]
+    parts += [f"{f}={d}" for f, d in families] + ["|"]
+    parts += [f"{a}={d}" for a, d in others]
+    return hashlib.blake2b("\x1e".join(parts).encode("utf-8"), digest_size=20).hexdigest()
