@@ -33,7 +33,7 @@ from ..model import Article, Event, ReuseLink
 from .describe import build_event, event_id
 from .encoder import embed_cached, get_encoder
 from .candidates import background_rows, candidate_pairs, filled_background
-from .linkage import merge_by_strong_share, sparse_average_link
+from .linkage import merge_by_occasion, merge_by_strong_share, sparse_average_link
 from .rows import EventRow, event_row, term_counts  # noqa: F401 - `term_counts` is part of this module's API
 from .signals import ArticleSignals, build_signals
 from .similarity import EventSettings, PairEvidence, article_features, evidence
@@ -239,6 +239,13 @@ def _fresh_groups(features, edge_i: np.ndarray, edge_j: np.ndarray, edge_score: 
     groups = sparse_average_link(len(local), li, lj, edge_score[keep], cross_sums, settings.threshold)
     if settings.strong_share < 1.0:
         groups = merge_by_strong_share(groups, li, lj, settings.strong_share, settings.strong_share_min)
+    if settings.occasion_share <= 1.0:
+        # terms' document frequencies over the whole window read (kept articles too)
+        from .occasion import occasion_terms
+
+        terms = occasion_terms(features.signals)
+        groups = merge_by_occasion(groups, li, lj, [terms[k] for k in local], cross_sums,
+                                   settings.occasion_mean, settings.occasion_share)
     return [[int(local[k]) for k in g] for g in groups]
 
 

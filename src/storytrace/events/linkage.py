@@ -121,3 +121,63 @@ def merge_by_strong_share(groups: list[list[int]], edge_i: np.ndarray, edge_j: n
         for d in sorted(counts[new]):
             push(new, d)
     return sorted(members.values(), key=lambda g: g[0])
+
+
+def merge_by_occasion(groups: list[list[int]], edge_i: np.ndarray, edge_j: np.ndarray,
+                      terms: list[frozenset[str]], cross_sums: CrossSums, mean: float,
+                      share: float) -> list[list[int]]:
+    """Join groups whose headlines name one occasion: a term (`occasion.occasion_terms`)
+    named by at least `share` of each group's members, at least one strong pair between
+    them, and a mean score over all their pairs of at least `mean`; best mean first, the
+    groups' terms and means measured again after each merge.
+
+    Why: the pieces of an umbrella event (a ceremony's preview, the ceremony, the
+    delegation, the screenings) share the occasion's name while their pair scores average
+    under the threshold; one topic's other happenings share names and topic words but
+    not, in most of their headlines, the name of one occasion (see `occasion.py`)."""
+    owner = np.empty(sum(len(g) for g in groups), dtype=np.int64)
+    for k, group in enumerate(groups):
+        owner[group] = k
+    members = {k: list(g) for k, g in enumerate(groups)}
+    linked: dict[int, set[int]] = {k: set() for k in members}
+    for a, b in zip(owner[edge_i].tolist(), owner[edge_j].tolist()):
+        if a != b:
+            linked[a].add(b)
+            linked[b].add(a)
+
+    def named(group: list[int]) -> set[str]:
+        counts: dict[str, int] = {}
+        for m in group:
+            for t in terms[m]:
+                counts[t] = counts.get(t, 0) + 1
+        need = max(1, int(np.ceil(share * len(group) - 1e-9)))
+        return {t for t, c in counts.items() if c >= need}
+
+    names = {k: named(g) for k, g in members.items()}
+    heap: list = []
+
+    def push(pairs: list[tuple[int, int]]) -> None:
+        pairs = [(a, b) for a, b in pairs if names[a] & names[b]]
+        sums = cross_sums([(members[a], members[b]) for a, b in pairs])
+        for (a, b), total in zip(pairs, sums):
+            value = total / (len(members[a]) * len(members[b]))
+            if value >= mean:
+                first = sorted((members[a][0], members[b][0]))
+                heapq.heappush(heap, (-value, first[0], first[1], a, b))
+
+    push([(a, b) for a in sorted(members) for b in sorted(linked[a]) if a < b])
+    next_id = len(groups)
+    while heap:
+        _, _, _, a, b = heapq.heappop(heap)
+        if a not in members or b not in members:
+            continue
+        new, next_id = next_id, next_id + 1
+        members[new] = sorted(members.pop(a) + members.pop(b))
+        linked[new] = (linked.pop(a) | linked.pop(b)) - {a, b}
+        for d in linked[new]:
+            linked[d] -= {a, b}
+            linked[d].add(new)
+        del names[a], names[b]
+        names[new] = named(members[new])
+        push([(new, d) for d in sorted(linked[new])])
+    return sorted(members.values(), key=lambda g: g[0])

@@ -29,6 +29,8 @@ class EventSettings:
     threshold: float = 0.70          # average-link score two groups need to merge
     strong_share: float = 0.30       # then groups of 2+ join when this share of their cross pairs clears the threshold
     strong_share_min: int = 2
+    occasion_share: float = 0.5      # then groups join when this share of each one's headlines names one occasion
+    occasion_mean: float = 0.45      # ... and their pairs average this (occasion.py; > 1 share: off)
     embedding_floor: float = 0.86    # e5 cosine at which the embedding starts to count
     embedding_weight: float = 0.80
     lexical_weight: float = 2.20
