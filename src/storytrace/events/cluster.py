@@ -245,7 +245,8 @@ def _fresh_groups(features, edge_i: np.ndarray, edge_j: np.ndarray, edge_score: 
 
         terms = occasion_terms(features.signals)
         groups = merge_by_occasion(groups, li, lj, [terms[k] for k in local], cross_sums,
-                                   settings.occasion_mean, settings.occasion_share)
+                                   settings.occasion_mean, settings.occasion_share,
+                                   features.ordinals[local], settings.occasion_days)
     return [[int(local[k]) for k in g] for g in groups]
 
 

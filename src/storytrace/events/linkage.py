@@ -125,16 +125,20 @@ def merge_by_strong_share(groups: list[list[int]], edge_i: np.ndarray, edge_j: n
 
 def merge_by_occasion(groups: list[list[int]], edge_i: np.ndarray, edge_j: np.ndarray,
                       terms: list[frozenset[str]], cross_sums: CrossSums, mean: float,
-                      share: float) -> list[list[int]]:
+                      share: float, days: np.ndarray | None = None, span: int | None = None) -> list[list[int]]:
     """Join groups whose headlines name one occasion: a term (`occasion.occasion_terms`)
     named by at least `share` of each group's members, at least one strong pair between
-    them, and a mean score over all their pairs of at least `mean`; best mean first, the
-    groups' terms and means measured again after each merge.
+    them, a mean score over all their pairs of at least `mean`, and (with `days`, each
+    item's publication day ordinal, -1 unknown) publication days at most `span` apart in
+    the joined group; best mean first, the groups' terms and means measured again after
+    each merge.
 
     Why: the pieces of an umbrella event (a ceremony's preview, the ceremony, the
     delegation, the screenings) share the occasion's name while their pair scores average
     under the threshold; one topic's other happenings share names and topic words but
-    not, in most of their headlines, the name of one occasion (see `occasion.py`)."""
+    not, in most of their headlines, the name of one occasion (see `occasion.py`). One
+    occasion is one news day and its eve (a preview): a topic's daily series (case counts,
+    briefings) names its term day after day and stays apart."""
     owner = np.empty(sum(len(g) for g in groups), dtype=np.int64)
     for k, group in enumerate(groups):
         owner[group] = k
@@ -156,8 +160,14 @@ def merge_by_occasion(groups: list[list[int]], edge_i: np.ndarray, edge_j: np.nd
     names = {k: named(g) for k, g in members.items()}
     heap: list = []
 
+    def one_cycle(a: int, b: int) -> bool:
+        if days is None or span is None:
+            return True
+        known = [int(days[m]) for m in members[a] + members[b] if days[m] >= 0]
+        return not known or max(known) - min(known) <= span
+
     def push(pairs: list[tuple[int, int]]) -> None:
-        pairs = [(a, b) for a, b in pairs if names[a] & names[b]]
+        pairs = [(a, b) for a, b in pairs if names[a] & names[b] and one_cycle(a, b)]
         sums = cross_sums([(members[a], members[b]) for a, b in pairs])
         for (a, b), total in zip(pairs, sums):
             value = total / (len(members[a]) * len(members[b]))

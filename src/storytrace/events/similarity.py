@@ -31,6 +31,7 @@ class EventSettings:
     strong_share_min: int = 2
     occasion_share: float = 0.5      # then groups join when this share of each one's headlines names one occasion
     occasion_mean: float = 0.45      # ... and their pairs average this (occasion.py; > 1 share: off)
+    occasion_days: int = 1           # ... and the joined group's publication days span at most this many days apart
     embedding_floor: float = 0.86    # e5 cosine at which the embedding starts to count
     embedding_weight: float = 0.80
     lexical_weight: float = 2.20
