@@ -69,6 +69,31 @@ def sparse_average_link(n: int, edge_i: np.ndarray, edge_j: np.ndarray, edge_sco
     return sorted(members.values(), key=lambda g: g[0])
 
 
+def _owned(groups: list[list[int]]) -> tuple[np.ndarray, dict[int, list[int]]]:
+    """Each item's group number, and the groups by number (numbers 0..len(groups) - 1)."""
+    owner = np.empty(sum(len(g) for g in groups), dtype=np.int64)
+    for k, group in enumerate(groups):
+        owner[group] = k
+    return owner, {k: list(g) for k, g in enumerate(groups)}
+
+
+def _merge_best_first(members: dict[int, list[int]], heap: list, next_id: int,
+                      merged: Callable[[int, int, int], None]) -> list[list[int]]:
+    """The greedy loop the group passes share: take the best pending join
+    (`(-value, first member, first member, a, b)` entries: ties by smallest members, so
+    deterministic), skip joins of groups already merged away, join the two under a new
+    number, and let `merged(a, b, new)` update the pass's bookkeeping and push the new
+    group's candidate joins."""
+    while heap:
+        _, _, _, a, b = heapq.heappop(heap)
+        if a not in members or b not in members:
+            continue
+        new, next_id = next_id, next_id + 1
+        members[new] = sorted(members.pop(a) + members.pop(b))
+        merged(a, b, new)
+    return sorted(members.values(), key=lambda g: g[0])
+
+
 def merge_by_strong_share(groups: list[list[int]], edge_i: np.ndarray, edge_j: np.ndarray,
                           share: float, min_size: int = 2) -> list[list[int]]:
     """Join groups (each of ≥ `min_size` items) when at least `share` of the pairs between
@@ -79,10 +104,7 @@ def merge_by_strong_share(groups: list[list[int]], edge_i: np.ndarray, edge_j: n
     a big group's members differ more from each other; but many of their cross pairs are
     individually strong. Counting strong pairs (the edges already scored) is exact without
     scoring anything new: counts add up on a merge."""
-    owner = np.empty(sum(len(g) for g in groups), dtype=np.int64)
-    for k, group in enumerate(groups):
-        owner[group] = k
-    members = {k: list(g) for k, g in enumerate(groups)}
+    owner, members = _owned(groups)
     counts: dict[int, dict[int, int]] = {k: {} for k in members}
     for a, b in zip(owner[edge_i].tolist(), owner[edge_j].tolist()):
         if a != b:
@@ -102,13 +124,7 @@ def merge_by_strong_share(groups: list[list[int]], edge_i: np.ndarray, edge_j: n
         for b in counts[a]:
             if a < b:
                 push(a, b)
-    next_id = len(groups)
-    while heap:
-        _, _, _, a, b = heapq.heappop(heap)
-        if a not in members or b not in members:
-            continue
-        new, next_id = next_id, next_id + 1
-        members[new] = sorted(members.pop(a) + members.pop(b))
+    def merged(a: int, b: int, new: int) -> None:
         counts[new] = {}
         for x in (a, b):
             for d, c in counts.pop(x).items():
@@ -120,7 +136,8 @@ def merge_by_strong_share(groups: list[list[int]], edge_i: np.ndarray, edge_j: n
             counts[d][new] = c
         for d in sorted(counts[new]):
             push(new, d)
-    return sorted(members.values(), key=lambda g: g[0])
+
+    return _merge_best_first(members, heap, len(groups), merged)
 
 
 def merge_by_occasion(groups: list[list[int]], edge_i: np.ndarray, edge_j: np.ndarray,
@@ -139,10 +156,7 @@ def merge_by_occasion(groups: list[list[int]], edge_i: np.ndarray, edge_j: np.nd
     not, in most of their headlines, the name of one occasion (see `occasion.py`). One
     occasion is one news day and its eve (a preview): a topic's daily series (case counts,
     briefings) names its term day after day and stays apart."""
-    owner = np.empty(sum(len(g) for g in groups), dtype=np.int64)
-    for k, group in enumerate(groups):
-        owner[group] = k
-    members = {k: list(g) for k, g in enumerate(groups)}
+    owner, members = _owned(groups)
     linked: dict[int, set[int]] = {k: set() for k in members}
     for a, b in zip(owner[edge_i].tolist(), owner[edge_j].tolist()):
         if a != b:
@@ -176,13 +190,7 @@ def merge_by_occasion(groups: list[list[int]], edge_i: np.ndarray, edge_j: np.nd
                 heapq.heappush(heap, (-value, first[0], first[1], a, b))
 
     push([(a, b) for a in sorted(members) for b in sorted(linked[a]) if a < b])
-    next_id = len(groups)
-    while heap:
-        _, _, _, a, b = heapq.heappop(heap)
-        if a not in members or b not in members:
-            continue
-        new, next_id = next_id, next_id + 1
-        members[new] = sorted(members.pop(a) + members.pop(b))
+    def merged(a: int, b: int, new: int) -> None:
         linked[new] = (linked.pop(a) | linked.pop(b)) - {a, b}
         for d in linked[new]:
             linked[d] -= {a, b}
@@ -190,4 +198,5 @@ def merge_by_occasion(groups: list[list[int]], edge_i: np.ndarray, edge_j: np.nd
         del names[a], names[b]
         names[new] = named(members[new])
         push([(new, d) for d in sorted(linked[new])])
-    return sorted(members.values(), key=lambda g: g[0])
+
+    return _merge_best_first(members, heap, len(groups), merged)
