@@ -34,6 +34,7 @@ from .describe import build_event, event_id
 from .encoder import embed_cached, get_encoder
 from .candidates import background_rows, candidate_pairs, filled_background
 from .linkage import merge_by_occasion, merge_by_strong_share, sparse_average_link
+from .occasion import occasion_terms
 from .rows import EventRow, event_row, term_counts  # noqa: F401 - `term_counts` is part of this module's API
 from .signals import ArticleSignals, build_signals
 from .similarity import EventSettings, PairEvidence, article_features, evidence
@@ -240,10 +241,7 @@ def _fresh_groups(features, edge_i: np.ndarray, edge_j: np.ndarray, edge_score: 
     if settings.strong_share < 1.0:
         groups = merge_by_strong_share(groups, li, lj, settings.strong_share, settings.strong_share_min)
     if settings.occasion_share <= 1.0:
-        # terms' document frequencies over the whole window read (kept articles too)
-        from .occasion import occasion_terms
-
-        terms = occasion_terms(features.signals)
+        terms = occasion_terms(features.signals)   # document frequencies over the whole window read (kept articles too)
         groups = merge_by_occasion(groups, li, lj, [terms[k] for k in local], cross_sums,
                                    settings.occasion_mean, settings.occasion_share,
                                    features.ordinals[local], settings.occasion_days)
